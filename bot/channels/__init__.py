@@ -1,0 +1,1 @@
+"""Channel connectors loaded by the rasa server (the only part of ``bot`` that imports Rasa)."""
