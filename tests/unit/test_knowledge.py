@@ -1,0 +1,318 @@
+"""The curated knowledge base: format, twins, coverage, figures we may quote, and no copied sentences.
+
+The assistant answers with one section of one article, so every rule here protects what a user reads: a French
+speaker must find the same topic as an English speaker, a section must be a usable passage with the questions that
+lead to it, and nothing may be copied from the seed guides or invented (phone numbers, form numbers, URLs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import LANGUAGES, REQUIRED_FIELDS, Article, load_articles, parse_article, validate
+
+REPO = Path(__file__).resolve().parents[2]
+KNOWLEDGE = REPO / "knowledge"
+SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+
+RUN_LENGTH = 12  # words in a row shared with a seed guide that count as copying
+MIN_TOPICS = 30
+SECTION_WORDS = (40, 150)
+
+# Figures that may only come from ../shared/reference/ (see knowledge/README.md, "Authoring rules").
+ALLOWED_PHONES = {"3646", "0974753646", "33974753646"}
+ALLOWED_CERFA = {"15763", "15993"}
+ALLOWED_FORMS = {"S1106", "S3705", "S1"}
+OFFICIAL_HOSTS = ("ameli.fr", "service-public.fr")
+
+_WORD = re.compile(r"[^\W_]+")
+_URL = re.compile(r"https?://[^\s)>\]»\"'`]+")
+_PHONE = re.compile(r"(?<![\w/.-])(?:\+33\s?|0)\d(?:[ .]?\d\d){4}(?![\w/])|(?<![\w/.-])\d\d \d\d(?![\w/ ]\d)")
+_CERFA = re.compile(r"cerfa\s*(?:n[°ºo]\s*)?(\d{5})", re.IGNORECASE)
+_FORM = re.compile(r"\bS\d{1,4}[a-z]?\b")
+
+
+# --- helpers (the checkers are tested below, so they cannot silently pass) -----------------------------------
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words with accents kept, punctuation and whitespace ignored."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def word_runs(text: str, length: int = RUN_LENGTH) -> set[tuple[str, ...]]:
+    tokens = words(text)
+    return {tuple(tokens[i : i + length]) for i in range(len(tokens) - length + 1)}
+
+
+def copied_runs(text: str, runs: set[tuple[str, ...]], length: int = RUN_LENGTH) -> list[str]:
+    """Every run of ``length`` words of ``text`` that is also in ``runs`` (the seeds'), as readable strings."""
+    return sorted(" ".join(run) for run in word_runs(text, length) & runs)
+
+
+def seed_runs(folder: Path) -> set[tuple[str, ...]]:
+    runs: set[tuple[str, ...]] = set()
+    for path in sorted(folder.glob("*.txt")):
+        runs |= word_runs(path.read_text(encoding="utf-8"))
+    return runs
+
+
+def knowledge_files() -> list[Path]:
+    return [path for lang in LANGUAGES for path in sorted((KNOWLEDGE / lang).glob("*.md"))]
+
+
+def coverage_ids(readme: Path) -> set[str]:
+    """Topic ids named in the coverage table of knowledge/README.md (the "Topic id" column, in backticks)."""
+    text = readme.read_text(encoding="utf-8")
+    match = re.search(r"^## Coverage\b.*?(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+    assert match, f"{readme} has no '## Coverage' section"
+    rows = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in match.group(0).splitlines()
+        if line.lstrip().startswith("|")
+    ]
+    assert rows and "Topic id" in rows[0], "the coverage table needs a 'Topic id' column"
+    column = rows[0].index("Topic id")
+    return {topic for row in rows[1:] if len(row) > column for topic in re.findall(r"`([a-z0-9-]+)`", row[column])}
+
+
+def section_words(text: str) -> int:
+    return len(words(re.sub(r"\]\([^)]*\)", "]", text)))  # link targets are not words a reader reads
+
+
+def _host_is_official(url: str) -> bool:
+    host = re.sub(r"^https?://", "", url).split("/", 1)[0].lower()
+    return any(host == h or host.endswith("." + h) for h in OFFICIAL_HOSTS)
+
+
+def phones(text: str) -> set[str]:
+    return {re.sub(r"\D", "", number) for number in _PHONE.findall(text)}
+
+
+@pytest.fixture(scope="module")
+def articles() -> list[Article]:
+    return load_articles(KNOWLEDGE)
+
+
+def by_lang(articles: list[Article]) -> dict[str, dict[str, Article]]:
+    table: dict[str, dict[str, Article]] = {lang: {} for lang in LANGUAGES}
+    for article in articles:
+        table[article.lang][article.id] = article
+    return table
+
+
+# --- the knowledge base ---------------------------------------------------------------------------------------
+
+
+def test_validator_finds_no_problem():
+    problems = validate(KNOWLEDGE)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_article_has_its_twin(articles):
+    table = by_lang(articles)
+    only_en = sorted(set(table["en"]) - set(table["fr"]))
+    only_fr = sorted(set(table["fr"]) - set(table["en"]))
+    assert not only_en and not only_fr, f"no French twin: {only_en}; no English twin: {only_fr}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_enough_topics_in_each_language(lang, articles):
+    count = sum(1 for article in articles if article.lang == lang)
+    assert count >= MIN_TOPICS, f"{count} topics in {lang}/, at least {MIN_TOPICS} expected"
+
+
+def test_front_matter_is_complete_and_consistent(articles):
+    problems = []
+    for article in articles:
+        for name in REQUIRED_FIELDS:
+            if not getattr(article, name):
+                problems.append(f"{article.path.name} ({article.lang}): empty {name}")
+        if article.id != article.path.stem or article.lang != article.path.parent.name:
+            problems.append(f"{article.path}: id/lang do not match the file's name/folder")
+        if not all(tag.strip() for tag in article.tags):
+            problems.append(f"{article.path}: empty tag")
+    assert not problems, "\n".join(problems)
+
+
+def test_review_dates_are_real_and_not_in_the_future(articles):
+    today = dt.date.today()
+    late = [f"{a.path}: {a.last_reviewed}" for a in articles if a.last_reviewed > today]
+    assert not late, "last_reviewed in the future:\n" + "\n".join(late)
+
+
+def test_every_article_cites_an_official_https_source(articles):
+    problems = [
+        f"{a.path}: {a.sources}"
+        for a in articles
+        if not any(s.startswith("https://") and _host_is_official(s) for s in a.sources)
+    ]
+    assert not problems, "no https source on ameli.fr or service-public.fr:\n" + "\n".join(problems)
+
+
+def test_every_section_lists_two_to_four_questions(articles):
+    problems = [
+        f"{a.path.name} ({a.lang}) § {s.heading!r}: {len(s.questions)} questions"
+        for a in articles
+        for s in a.sections
+        if not 2 <= len(s.questions) <= 4
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_sections_are_one_retrieval_passage_long(articles):
+    low, high = SECTION_WORDS
+    problems = []
+    for a in articles:
+        for s in a.sections:
+            count = section_words(s.text)
+            if not low <= count <= high:
+                problems.append(f"{a.path.name} ({a.lang}) § {s.heading!r}: {count} words")
+    assert not problems, f"sections must have {low}-{high} words:\n" + "\n".join(problems)
+
+
+def test_questions_are_questions_in_the_files_language(articles):
+    problems = []
+    for a in articles:
+        for s in a.sections:
+            for q in s.questions:
+                if a.lang == "fr" and not re.search(r"[\s\u00a0\u202f]\?$", q):
+                    problems.append(f"{a.path.name} (fr): French spacing before '?' expected: {q!r}")
+                if a.lang == "en" and not re.search(r"\S\?$", q):
+                    problems.append(f"{a.path.name} (en): should end with '?': {q!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_coverage_table_ids_exist_in_both_languages(articles):
+    table = by_lang(articles)
+    ids = coverage_ids(KNOWLEDGE / "README.md")
+    assert len(ids) >= MIN_TOPICS, f"the coverage table names only {len(ids)} topic ids"
+    missing = {lang: sorted(ids - set(table[lang])) for lang in LANGUAGES}
+    assert not any(missing.values()), f"ids of the coverage table without an article: {missing}"
+    unlisted = sorted((set(table["en"]) | set(table["fr"])) - ids)
+    assert not unlisted, f"articles missing from the coverage table: {unlisted}"
+
+
+def test_only_reference_phone_numbers_forms_and_official_urls():
+    problems = []
+    for path in knowledge_files():
+        text = path.read_text(encoding="utf-8")
+        for number in phones(text) - ALLOWED_PHONES:
+            problems.append(f"{path}: phone number {number} is not in the reference files")
+        for number in set(_CERFA.findall(text)) - ALLOWED_CERFA:
+            problems.append(f"{path}: Cerfa {number} is not in the reference files")
+        for form in set(_FORM.findall(text)) - ALLOWED_FORMS:
+            problems.append(f"{path}: form {form} is not in the reference files")
+        for url in _URL.findall(text):
+            if not _host_is_official(url) or not url.startswith("https://"):
+                problems.append(f"{path}: {url} is not an official https page (ameli.fr, service-public.fr)")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_run_of_twelve_words_from_a_seed_guide():
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed guides not found at {SEEDS}: cannot check for copied sentences here")
+    runs = seed_runs(SEEDS)
+    assert runs, f"no text read from {SEEDS}"
+    problems = []
+    for path in knowledge_files():
+        for run in copied_runs(path.read_text(encoding="utf-8"), runs):
+            problems.append(f"{path}: «{run}»")
+    assert not problems, "copied from a seed guide:\n" + "\n".join(problems)
+
+
+# --- the checkers catch what they are meant to catch ----------------------------------------------------------
+
+
+ARTICLE = """---
+id: {id}
+lang: {lang}
+title: A test topic
+summary: Written for the test.
+tags: [test]
+sources:
+  - https://www.ameli.fr/assure
+last_reviewed: 2026-01-05
+---
+
+## The only section
+
+{body}
+
+Questions:
+- First question?
+- Second question?
+"""
+
+
+def _write_twins(folder: Path, topic: str, body_en: str, body_fr: str | None = None) -> None:
+    for lang, body in (("en", body_en), ("fr", body_en if body_fr is None else body_fr)):
+        (folder / lang).mkdir(parents=True, exist_ok=True)
+        (folder / lang / f"{topic}.md").write_text(ARTICLE.format(id=topic, lang=lang, body=body), "utf-8")
+
+
+def test_checker_catches_a_planted_twelve_word_run(tmp_path):
+    seed = "Some guide. You Should always send the form by registered mail so nothing gets lost, they say."
+    (tmp_path / "seed.txt").write_text(seed, encoding="utf-8")
+    runs = seed_runs(tmp_path)
+    planted = "Intro text — Should ALWAYS send the form, by registered mail: so nothing   gets lost!"
+    assert copied_runs(planted, runs) == ["should always send the form by registered mail so nothing gets lost"]
+    eleven_words = "you should always send the form by registered mail so nothing else"
+    assert copied_runs(eleven_words, runs) == []
+    own_words = "Post the form with a signed receipt, which proves the CPAM got it."
+    assert copied_runs(own_words, runs) == []
+
+
+def test_checker_catches_a_planted_broken_link_and_a_missing_twin(tmp_path):
+    _write_twins(tmp_path, "alpha", "See [beta](beta.md).")
+    _write_twins(tmp_path, "beta", "See [alpha](alpha.md) and [the cards](alpha.md#cards).")
+    assert validate(tmp_path) == []
+
+    _write_twins(tmp_path, "gamma", "See [a topic nobody wrote](no-such-topic.md).")
+    (tmp_path / "fr" / "beta.md").unlink()
+    problems = validate(tmp_path)
+    assert any("broken internal link 'no-such-topic.md'" in p for p in problems)
+    assert any(p.endswith("beta.md has no fr twin") for p in problems)
+    assert any("broken internal link 'beta.md'" in p and "/fr/" in p for p in problems)
+
+
+def test_parser_reads_questions_and_sources_in_both_spellings(tmp_path):
+    source = "https://www.ameli.fr/assure"
+    _write_twins(tmp_path, "alpha", f"Body.\n\nSource: {source}", f"Texte.\n\nSource : {source}")
+    fr = tmp_path / "fr" / "alpha.md"
+    fr.write_text(fr.read_text("utf-8").replace("Questions:", "Questions :"), "utf-8")
+    for lang in LANGUAGES:
+        (section,) = parse_article(tmp_path / lang / "alpha.md").sections
+        assert section.questions == ("First question?", "Second question?")
+        assert section.source == source
+
+
+def test_phone_checker_recognises_numbers_in_their_usual_spellings():
+    text = "Call 36 46, or 09 74 75 36 46, from abroad +33 9 74 75 36 46; not 01.23.45.67.89 nor 0612345678."
+    assert phones(text) == {"3646", "0974753646", "33974753646", "0123456789", "0612345678"}
+    assert phones("Dates like 22 December 2024, 15 May, 2026-11-23 and €19.61 are not phone numbers.") == set()
+
+
+def test_coverage_table_parser_reads_the_id_column(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "# KB\n\n## Coverage\n\n| Part | Bullet | Topic id | Files |\n|---|---|---|---|\n"
+        "| 1 | the `card` | `carte-vitale` | `en/carte-vitale.md` |\n| 2 | two | `actors`, `glossary` | … |\n\n"
+        "## Next\n| Topic id |\n|---|\n| `nope` |\n",
+        "utf-8",
+    )
+    assert coverage_ids(readme) == {"carte-vitale", "actors", "glossary"}
+
+
+def test_official_host_check_is_not_fooled_by_look_alike_addresses():
+    assert _host_is_official("https://www.ameli.fr/assure")
+    assert _host_is_official("https://etudiant-etranger.ameli.fr")
+    assert _host_is_official("https://www.service-public.fr/particuliers/vosdroits/F17042")
+    assert not _host_is_official("https://ameli.fr.example.com/assure")
+    assert not _host_is_official("https://www.notameli.fr/")
+    assert not _host_is_official("https://www.example.com/?ref=ameli.fr")
