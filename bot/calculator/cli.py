@@ -1,0 +1,118 @@
+"""``python -m bot calc``: estimate a reimbursement from the command line (people and integrators)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+from decimal import Decimal
+from typing import Any
+
+from bot.calculator.estimate import CARES, MEDICATION_RATES, SECTORS, CalculatorInputError, EstimateRequest, estimate
+from bot.calculator.explain import error_message, explain
+
+YES_NO = ("yes", "no")
+
+
+class _UsageError(Exception):
+    """An argparse error, turned into exit status 2 without leaving main()."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageError(message)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r}, expected YYYY-MM-DD") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m bot calc",
+        description="Estimate what the Sécurité sociale, the mutuelle (or the CSS) and you pay for one care.",
+    )
+    parser.add_argument("--care", required=True, choices=CARES, metavar="CARE", help=", ".join(CARES))
+    parser.add_argument("--price", metavar="EUR", help="price charged in euros (optional for emergency)")
+    parser.add_argument("--date", type=_date, help="date of care, YYYY-MM-DD (default: today)")
+    parser.add_argument("--age", type=int, default=30, metavar="N", help="age in years (default: 30)")
+    parser.add_argument("--medecin-traitant", choices=YES_NO, default="yes", help="declared and followed (default)")
+    parser.add_argument("--sector", choices=SECTORS, help="doctor's sector (default: 1)")
+    parser.add_argument("--ald", choices=YES_NO, default="no", help="care related to an ALD (default: no)")
+    parser.add_argument("--pregnancy-month", type=int, metavar="N", help="month of pregnancy, 1-9")
+    parser.add_argument("--css", choices=YES_NO, default="no", help="Complémentaire santé solidaire (default: no)")
+    parser.add_argument("--mutuelle", default="none", metavar="PCT|none", help="level in %% of the base, RO inclus")
+    parser.add_argument("--rate", type=int, choices=MEDICATION_RATES, help="medication rate: 100, 65, 30 or 15")
+    parser.add_argument("--nights", type=int, metavar="N", help="hospital: nights spent")
+    parser.add_argument("--heavy-act", choices=YES_NO, default="no", help="hospital: an act of €120 or more")
+    parser.add_argument("--lang", choices=("en", "fr"), default="en", help="language of the output (default: en)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def request_from_args(args: argparse.Namespace) -> EstimateRequest:
+    mutuelle: Any = None if args.mutuelle.strip().lower() == "none" else args.mutuelle.strip().rstrip("%")
+    return EstimateRequest(
+        care=args.care,
+        price=args.price,
+        date=args.date or dt.date.today(),
+        age=args.age,
+        medecin_traitant=args.medecin_traitant == "yes",
+        sector=args.sector,
+        ald=args.ald == "yes",
+        pregnancy_month=args.pregnancy_month,
+        css=args.css == "yes",
+        mutuelle=mutuelle,
+        rate=args.rate,
+        nights=args.nights,
+        heavy_act=args.heavy_act == "yes",
+    )
+
+
+def _dump(data: dict[str, Any]) -> str:
+    """JSON with euros printed with exactly two decimals (json cannot print a Decimal as a number by itself)."""
+
+    def mark(value: Any) -> str:
+        if isinstance(value, Decimal):
+            return f"@@{value:.2f}@@"
+        raise TypeError(f"not JSON serialisable: {value!r}")
+
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=mark)
+    return re.sub(r'"@@(-?\d+\.\d\d)@@"', r"\1", text)
+
+
+def _requested_language(argv: list[str]) -> str:
+    """The --lang asked for, even when the rest of the command line does not parse (to word the error)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang=fr" or (arg == "--lang" and argv[i + 1 : i + 2] == ["fr"]):
+            return "fr"
+    return "en"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    lang = _requested_language(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        print(parser.format_usage().rstrip(), file=sys.stderr)
+        print(error_message("usage", {"message": str(exc)}, lang), file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    try:
+        result = estimate(request_from_args(args))
+    except CalculatorInputError as exc:
+        print(exc.message(args.lang), file=sys.stderr)
+        return 2
+    if args.json:
+        print(_dump(result.to_dict(args.lang, exact=True)))
+    else:
+        print(explain(result, args.lang))
+    return 0

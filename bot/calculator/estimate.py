@@ -1,0 +1,808 @@
+"""Estimate what the Sécurité sociale, the complementary cover and the patient pay for one care.
+
+The formula is §2 of shared/reference/reimbursement-rules.md: the rate is applied to the base first, then the
+participation forfaitaire and the franchises are deducted; a mutuelle "X% BR, RO inclus" tops the statutory gross up
+to X% of the base, within what a contrat responsable may cover. Every number comes from ``rules.yml`` at the date of
+care; every sentence from ``texts.yml`` (see ``explain``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from bot.calculator.rules import RuleDateError, Rules, RuleVersion, load_rules
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+ZERO = Decimal("0.00")
+
+DOCTOR_CARES = ("gp", "specialist", "gynecologist", "psychiatrist", "pediatrician", "teleconsultation")
+CARES = DOCTOR_CARES + (
+    "dentist",
+    "physio",
+    "nurse",
+    "lab",
+    "imaging",
+    "medication",
+    "hospital",
+    "emergency",
+    "ambulance",
+    "psychologist",
+)
+#: Doctors whose consultation counts as a specialist's (hors-parcours base and dépassement autorisé).
+SPECIALIST_CARES = ("specialist", "gynecologist", "psychiatrist", "pediatrician")
+SECTORS = ("1", "2-optam", "2", "3")
+MEDICATION_RATES = (100, 65, 30, 15)
+MAX_PRICE = Decimal("1000000")
+MAX_AGE = 120
+MAX_NIGHTS = 3650
+MAX_MUTUELLE_PCT = Decimal(1000)
+
+
+def money(value: Decimal) -> Decimal:
+    """Round to the cent, half up (the usual rounding of French reimbursement statements)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def pct_of(rate: Decimal, amount: Decimal) -> Decimal:
+    return money(amount * rate / HUNDRED)
+
+
+class CalculatorInputError(ValueError):
+    """Invalid input; ``key`` names a message in texts.yml ``errors`` (en and fr), ``params`` fill it in."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key = key
+        self.params = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "en") -> str:
+        from bot.calculator.explain import error_message
+
+        return error_message(self.key, self.params, lang)
+
+
+# --------------------------------------------------------------------------------------------------------- request
+
+
+def _to_price(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise CalculatorInputError("price_not_number", value=value)
+    try:
+        price = Decimal(str(value).strip().replace(",", ".")) if not isinstance(value, Decimal) else value
+    except InvalidOperation:
+        raise CalculatorInputError("price_not_number", value=value) from None
+    if not price.is_finite():
+        raise CalculatorInputError("price_not_number", value=value)
+    return price
+
+
+@dataclass(frozen=True)
+class EstimateRequest:
+    """One care and the patient's situation. Validated on creation (CalculatorInputError)."""
+
+    care: str
+    price: Decimal | None = None
+    date: dt.date = field(default_factory=dt.date.today)
+    age: int = 30
+    medecin_traitant: bool = True
+    sector: str | None = None  # None: sector 1; only for doctors' consultations
+    ald: bool = False  # the care is related to an exonerating long-term condition
+    pregnancy_month: int | None = None  # None or 0: not pregnant
+    css: bool = False
+    mutuelle: Decimal | None = None  # level in % of the base, "RO inclus"; None: no mutuelle
+    rate: int | None = None  # medication only: 100, 65, 30 or 15
+    nights: int | None = None  # hospital only
+    heavy_act: bool = False  # hospital only: an act of €120 or more during the stay
+
+    def __post_init__(self) -> None:
+        if self.care not in CARES:
+            raise CalculatorInputError("unknown_care", care=self.care, choices=", ".join(CARES))
+        price = _to_price(self.price)
+        if price is None and self.care != "emergency":
+            raise CalculatorInputError("price_required", care=self.care)
+        if price is not None:
+            if price < 0:
+                raise CalculatorInputError("price_negative", price=price)
+            if price > MAX_PRICE:
+                raise CalculatorInputError("price_too_high", price=price, max=MAX_PRICE)
+            if price != price.quantize(CENT):
+                raise CalculatorInputError("price_precision", price=price)
+            object.__setattr__(self, "price", price.quantize(CENT))
+        if not isinstance(self.date, dt.date):
+            raise CalculatorInputError("date_invalid", value=self.date)
+        if isinstance(self.age, bool) or not isinstance(self.age, int) or not 0 <= self.age <= MAX_AGE:
+            raise CalculatorInputError("age_range", age=self.age, max=MAX_AGE)
+        if self.pregnancy_month is not None:
+            if not isinstance(self.pregnancy_month, int) or not 0 <= self.pregnancy_month <= 9:
+                raise CalculatorInputError("pregnancy_month_range", month=self.pregnancy_month)
+            if self.pregnancy_month == 0:
+                object.__setattr__(self, "pregnancy_month", None)
+        if self.sector is not None:
+            if self.sector not in SECTORS:
+                raise CalculatorInputError("sector_unknown", sector=self.sector, choices=", ".join(SECTORS))
+            if self.care not in DOCTOR_CARES and self.sector != "1":
+                raise CalculatorInputError("sector_not_doctor", care=self.care)
+        if self.mutuelle is not None:
+            try:
+                level = _to_price(self.mutuelle)
+            except CalculatorInputError:
+                level = None
+            if level is None or not 0 <= level <= MAX_MUTUELLE_PCT:
+                raise CalculatorInputError("mutuelle_range", value=self.mutuelle, max=MAX_MUTUELLE_PCT)
+            object.__setattr__(self, "mutuelle", level)
+            if self.css:
+                raise CalculatorInputError("css_with_mutuelle")
+        if self.rate is not None:
+            if self.care != "medication":
+                raise CalculatorInputError("rate_not_medication", care=self.care)
+            if self.rate not in MEDICATION_RATES:
+                raise CalculatorInputError("rate_unknown", rate=self.rate)
+        if self.nights is not None:
+            if self.care != "hospital":
+                raise CalculatorInputError("nights_not_hospital", care=self.care)
+            if isinstance(self.nights, bool) or not isinstance(self.nights, int) or not 0 <= self.nights <= MAX_NIGHTS:
+                raise CalculatorInputError("nights_range", nights=self.nights, max=MAX_NIGHTS)
+        if self.heavy_act and self.care != "hospital":
+            raise CalculatorInputError("heavy_act_not_hospital", care=self.care)
+
+    @property
+    def effective_sector(self) -> str:
+        return self.sector or "1"
+
+
+# --------------------------------------------------------------------------------------------------------- result
+
+
+@dataclass(frozen=True)
+class Deduction:
+    """An amount taken off the statutory payment. ``coverable``: a contrat responsable may refund it."""
+
+    kind: str
+    amount: Decimal
+    reason: str
+    coverable: bool = False
+
+
+@dataclass(frozen=True)
+class Forfait:
+    """A flat fee added to the bill (forfait journalier, forfait patient urgences).
+
+    ``due`` is unit × count; ``charged`` is what is added to the bill once the part imputed on the ticket
+    modérateur is taken off (``imputed``).
+    """
+
+    kind: str
+    unit: Decimal
+    count: int
+    due: Decimal
+    imputed: Decimal
+    charged: Decimal
+
+
+@dataclass(frozen=True)
+class Assumption:
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    request: EstimateRequest
+    price: Decimal  # the price given (0 for an emergency visit without one)
+    billed: Decimal  # price + forfaits charged on top of it
+    base: Decimal
+    rate: Decimal
+    rate_reason: str
+    base_reason: str
+    statutory_gross: Decimal
+    deductions: tuple[Deduction, ...]
+    statutory_paid: Decimal
+    complementary: str  # "none", "mutuelle" or "css"
+    complementary_level: Decimal | None  # % of the base the complementary tops up to (after contrat-responsable caps)
+    complementary_paid: Decimal
+    out_of_pocket: Decimal
+    forfaits: tuple[Forfait, ...]
+    majoration: Decimal  # hors-parcours majoration of the ticket modérateur (not coverable)
+    not_coverable_fees: Decimal  # fees above the base that no contrat responsable may refund (hors-parcours DA, …)
+    excess_fees: Decimal  # other fees above the base (a mutuelle may refund them within its level)
+    assumptions: tuple[Assumption, ...]
+    sources: tuple[RuleVersion, ...]
+    citations: dict[str, str]  # source id → citation, for the sources used
+    rules_version: dt.date
+
+    def chart_parts(self) -> list[dict[str, Any]]:
+        """Who pays what, for a chart: statutory, complementary, you (amount and share of the bill in %)."""
+        parts = (
+            ("statutory", self.statutory_paid),
+            ("complementary", self.complementary_paid),
+            ("you", self.out_of_pocket),
+        )
+        total = self.billed
+        return [
+            {
+                "part": name,
+                "amount": float(amount),
+                "percent": float((amount * HUNDRED / total).quantize(Decimal("0.1"))) if total else 0.0,
+            }
+            for name, amount in parts
+        ]
+
+    def to_dict(self, lang: str | None = None, exact: bool = False) -> dict[str, Any]:
+        """JSON-ready: euros as numbers rounded to the cent; with ``lang``, texts and the explanation in that language.
+
+        ``exact=True`` keeps euros as ``Decimal`` (two decimals) for writers that can print them exactly.
+        """
+        from bot.calculator.explain import assumption_text, explain
+
+        def eur(value: Decimal) -> float | Decimal:
+            return money(value) if exact else float(money(value))
+
+        data: dict[str, Any] = {
+            "care": self.request.care,
+            "date": self.request.date.isoformat(),
+            "price": eur(self.price),
+            "billed": eur(self.billed),
+            "base": eur(self.base),
+            "rate": float(self.rate),
+            "rate_reason": self.rate_reason,
+            "statutory_gross": eur(self.statutory_gross),
+            "deductions": [
+                {"kind": d.kind, "amount": eur(d.amount), "reason": d.reason, "coverable": d.coverable}
+                for d in self.deductions
+            ],
+            "statutory_paid": eur(self.statutory_paid),
+            "complementary": self.complementary,
+            "complementary_level": float(self.complementary_level) if self.complementary_level is not None else None,
+            "complementary_paid": eur(self.complementary_paid),
+            "out_of_pocket": eur(self.out_of_pocket),
+            "forfaits": [
+                {
+                    "kind": f.kind,
+                    "unit": eur(f.unit),
+                    "count": f.count,
+                    "due": eur(f.due),
+                    "imputed": eur(f.imputed),
+                    "charged": eur(f.charged),
+                }
+                for f in self.forfaits
+            ],
+            "majoration": eur(self.majoration),
+            "not_coverable_fees": eur(self.not_coverable_fees),
+            "excess_fees": eur(self.excess_fees),
+            "assumptions": [
+                {"key": a.key, "params": {k: _jsonable(v) for k, v in a.params.items()}}
+                | ({"text": assumption_text(a, lang)} if lang else {})
+                for a in self.assumptions
+            ],
+            "sources": [
+                {
+                    "rule": v.key,
+                    "value": float(v.value),
+                    "from": v.start.isoformat(),
+                    "confidence": v.confidence,
+                    "sources": [self.citations.get(s, s) for s in v.sources],
+                    "note": v.note,
+                }
+                for v in self.sources
+            ],
+            "rules_version": self.rules_version.isoformat(),
+            "chart": self.chart_parts(),
+        }
+        if lang:
+            data["lang"] = lang
+            data["explanation"] = explain(self, lang)
+        return data
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# --------------------------------------------------------------------------------------------------------- engine
+
+
+@dataclass
+class _Part:
+    """What one care type computes before the complementary cover is worked out."""
+
+    price: Decimal
+    base: Decimal
+    rate: Decimal
+    rate_reason: str
+    base_reason: str
+    statutory_gross: Decimal
+    deductions: list[Deduction] = field(default_factory=list)
+    forfaits: list[Forfait] = field(default_factory=list)
+    majoration: Decimal = ZERO
+    not_coverable_fees: Decimal = ZERO
+    level_cap: Decimal | None = None  # contrat-responsable ceiling on the complementary level for this care (in %)
+
+
+class _Context:
+    """The request, the rules in force on its date, and what was used and assumed along the way."""
+
+    def __init__(self, request: EstimateRequest, rules: Rules) -> None:
+        self.request = request
+        self.rules = rules
+        self.used: dict[str, RuleVersion] = {}
+        self.assumptions: list[Assumption] = []
+
+    def rule(self, key: str) -> RuleVersion:
+        try:
+            version = self.rules.version(key, self.request.date)
+        except RuleDateError as exc:
+            raise CalculatorInputError("date_before_rules", date=self.request.date, first=exc.first) from None
+        if key not in self.used:
+            self.used[key] = version
+            if version.note:
+                self.assume("flagged_rule", rule=key, note=version.note, confidence=version.confidence)
+        return version
+
+    def value(self, key: str) -> Decimal:
+        return self.rule(key).value
+
+    def number(self, key: str) -> int:
+        return int(self.rule(key).value)
+
+    def assume(self, key: str, **params: Any) -> None:
+        assumption = Assumption(key, params)
+        if assumption not in self.assumptions:
+            self.assumptions.append(assumption)
+
+    # -- situations shared by several care types
+
+    @property
+    def maternity(self) -> bool:
+        month = self.request.pregnancy_month
+        return month is not None and month >= self.number("pregnancy.full_cover_from_month")
+
+    @property
+    def exonerated(self) -> bool:
+        """100% of the base: care related to an ALD, or maternity from the 6th month."""
+        return self.request.ald or self.maternity
+
+    def exempt_from_pf_and_franchises(self) -> bool:
+        request = self.request
+        if self.maternity:
+            self.assume("maternity_no_pf", month=request.pregnancy_month)
+            return True
+        if request.css:
+            self.assume("css_no_pf")
+            return True
+        if request.age < self.number("age.pf_franchise_exempt_under"):
+            self.assume("minor_no_pf", age=request.age)
+            return True
+        return False
+
+    def exonerated_rate(self, normal_key: str) -> tuple[Decimal, str]:
+        if self.maternity:
+            self.assume("maternity_full_rate", month=self.request.pregnancy_month)
+            return self.value("rate.exonerated"), "maternity"
+        if self.request.ald:
+            self.assume("ald_related")
+            return self.value("rate.exonerated"), "ald"
+        return self.value(normal_key), "normal"
+
+    def flat_deduction(self, kind: str, rule_key: str, gross: Decimal, already: Decimal = ZERO) -> Deduction | None:
+        """A PF or franchise, unless the patient is exempt; never more than what is left of the gross payment."""
+        if self.exempt_from_pf_and_franchises():
+            return None
+        amount = self.value(rule_key)
+        taken = min(amount, max(ZERO, gross - already))
+        if taken < amount:
+            self.assume("deduction_carried_over", amount=amount - taken)
+        self.assume("annual_caps_not_reached")
+        return Deduction(kind=kind, amount=taken, reason=rule_key)
+
+
+def _doctor(ctx: _Context) -> _Part:
+    request = ctx.request
+    care, age, sector = request.care, request.age, request.effective_sector
+    price = request.price or ZERO
+    parcours_age = ctx.number("age.parcours_from")
+    hors_parcours = False
+    if not request.medecin_traitant:
+        if age < parcours_age:
+            ctx.assume("under_16_no_penalty", age=age)
+        elif ctx.maternity:
+            pass  # everything is at 100% from the 6th month: the parcours rate does not matter
+        elif request.css:
+            # Only one (2015) source lists CSS holders among those without the hors-parcours penalty: flagged.
+            ctx.assume("css_no_hors_parcours_penalty")
+        elif request.ald:
+            # ALD care at 100% without a médecin traitant: the sources do not say; the ALD rate is kept, flagged.
+            ctx.assume("ald_hors_parcours_uncertain")
+        else:
+            hors_parcours = True
+            ctx.assume("hors_parcours", age=age)
+    elif care in ("gynecologist",) or (
+        care == "psychiatrist" and parcours_age <= age <= ctx.number("age.psychiatrist_direct_access_to")
+    ):
+        ctx.assume("direct_access", care=care)
+    elif care in ("specialist", "psychiatrist") or (care == "pediatrician" and age >= parcours_age):
+        ctx.assume("referred", care=care)
+    else:
+        ctx.assume("parcours_followed")
+
+    # The base: the tariff of the doctor's sector, age and parcours.
+    if sector == "3":
+        key = "tariff.sector_3_gp" if care in ("gp", "teleconsultation") else "tariff.sector_3_specialist"
+        ctx.assume("sector_3")
+    elif sector == "2":
+        key = "tariff.gp_non_optam" if care in ("gp", "teleconsultation") else "tariff.specialist_non_optam"
+        if care not in ("gp", "specialist"):
+            ctx.assume("non_optam_base_derived", care=care)
+    elif care == "gp":
+        key = "tariff.gp_under_6" if age < 6 else "tariff.gp"
+    elif care == "teleconsultation":
+        key = "tariff.teleconsultation"
+        ctx.assume("teleconsultation_gp")
+    elif care == "specialist":
+        key = "tariff.specialist_hors_parcours" if hors_parcours else "tariff.specialist"
+    elif care == "gynecologist":
+        key = "tariff.gynecologist"
+        if hors_parcours:
+            ctx.assume("hors_parcours_base_unknown", care=care)
+    elif care == "psychiatrist":
+        key = "tariff.psychiatrist_hors_parcours" if hors_parcours else "tariff.psychiatrist"
+    else:  # pediatrician
+        if hors_parcours:
+            key = "tariff.specialist_hors_parcours"
+        elif age < 2:
+            key = "tariff.pediatrician_under_2"
+        elif age < 6:
+            key = "tariff.pediatrician_2_to_6"
+        else:
+            key = "tariff.pediatrician_over_6"
+    tariff = ctx.value(key)
+    base = min(price, tariff)
+    if price < tariff:
+        ctx.assume("price_below_tariff", tariff=tariff)
+
+    rate, rate_reason = ctx.exonerated_rate("rate.doctor")
+    majoration = ZERO
+    if hors_parcours:
+        rate, rate_reason = ctx.value("rate.doctor_hors_parcours"), "hors_parcours"
+        majoration = pct_of(ctx.value("rate.doctor"), base) - pct_of(rate, base)
+    gross = pct_of(rate, base)
+
+    # Fees above the base: a hors-parcours dépassement autorisé (sector-1 specialists) is never coverable.
+    above = price - base
+    not_coverable = ZERO
+    if above > 0:
+        if hors_parcours and sector == "1" and care in SPECIALIST_CARES:
+            not_coverable = above
+            ctx.assume("hors_parcours_da", amount=above)
+            if care == "specialist" and price > ctx.value("tariff.specialist_hors_parcours_max_s1"):
+                ctx.assume("above_da_maximum", maximum=ctx.value("tariff.specialist_hors_parcours_max_s1"))
+        elif sector == "1":
+            ctx.assume("sector_1_excess", amount=above)
+        else:
+            ctx.assume("excess_fees", amount=above)
+        if request.css:
+            ctx.assume("css_excess_forbidden", amount=above)
+
+    part = _Part(
+        price=price,
+        base=base,
+        rate=rate,
+        rate_reason=rate_reason,
+        base_reason=key,
+        statutory_gross=gross,
+        majoration=majoration,
+        not_coverable_fees=not_coverable,
+    )
+    pf = ctx.flat_deduction("participation_forfaitaire", "pf.amount", gross)
+    if pf:
+        part.deductions.append(pf)
+    if sector == "2" and request.mutuelle is not None:
+        # Contrat responsable (R871-2): non-OPTAM excess fees covered up to 100% of the base (200% in all), and at
+        # least 20 points below the OPTAM level; the ticket modérateur itself is always covered.
+        level = request.mutuelle
+        part.level_cap = max(
+            HUNDRED, min(level - ctx.value("mutuelle.non_optam_gap_pts"), ctx.value("mutuelle.non_optam_max_pct"))
+        )
+        if part.level_cap < level:
+            ctx.assume("non_optam_cap", level=level, cap=part.level_cap)
+    return part
+
+
+def _price_as_base(ctx: _Context, rate_key: str, rate_reason_assumption: str) -> _Part:
+    price = ctx.request.price or ZERO
+    rate, reason = ctx.exonerated_rate(rate_key)
+    ctx.assume(rate_reason_assumption)
+    return _Part(
+        price=price,
+        base=price,
+        rate=rate,
+        rate_reason=reason,
+        base_reason="price_is_base",
+        statutory_gross=pct_of(rate, price),
+    )
+
+
+def _dentist(ctx: _Context) -> _Part:
+    return _price_as_base(ctx, "rate.dentist", "dentist_price_is_base")
+
+
+def _auxiliary(ctx: _Context) -> _Part:
+    part = _price_as_base(ctx, "rate.auxiliary", "auxiliary_one_act")
+    franchise = ctx.flat_deduction("franchise", "franchise.paramedical", part.statutory_gross)
+    if franchise:
+        part.deductions.append(franchise)
+    return part
+
+
+def _lab(ctx: _Context) -> _Part:
+    part = _price_as_base(ctx, "rate.lab", "lab_price_is_base")
+    pf = ctx.flat_deduction("participation_forfaitaire", "pf.amount", part.statutory_gross)
+    if pf:
+        part.deductions.append(pf)
+    return part
+
+
+def _imaging(ctx: _Context) -> _Part:
+    part = _price_as_base(ctx, "rate.imaging", "imaging_price_is_base")
+    if part.price >= ctx.value("heavy_act.threshold") and part.rate_reason == "normal":
+        ctx.assume("outpatient_heavy_act_not_applied", threshold=ctx.value("heavy_act.threshold"))
+    pf = ctx.flat_deduction("participation_forfaitaire", "pf.amount", part.statutory_gross)
+    if pf:
+        part.deductions.append(pf)
+    return part
+
+
+def _medication(ctx: _Context) -> _Part:
+    request = ctx.request
+    price = request.price or ZERO
+    if request.rate is None:
+        rate = ctx.value("rate.medication_default")
+        ctx.assume("medication_default_rate", rate=int(rate))
+    else:
+        rate = Decimal(request.rate)
+    reason = "medication"
+    if ctx.exonerated:
+        rate, reason = ctx.exonerated_rate("rate.medication_default")
+    if rate == 15 and request.mutuelle is not None:
+        ctx.assume("medication_15_not_required")
+    ctx.assume("medication_one_box")
+    part = _Part(
+        price=price,
+        base=price,
+        rate=rate,
+        rate_reason=reason,
+        base_reason="price_is_base",
+        statutory_gross=pct_of(rate, price),
+    )
+    franchise = ctx.flat_deduction("franchise", "franchise.medication", part.statutory_gross)
+    if franchise:
+        part.deductions.append(franchise)
+    return part
+
+
+def _ambulance(ctx: _Context) -> _Part:
+    part = _price_as_base(ctx, "rate.transport", "ambulance_one_trip")
+    franchise = ctx.flat_deduction("franchise", "franchise.transport", part.statutory_gross)
+    if franchise:
+        part.deductions.append(franchise)
+    return part
+
+
+def _psychologist(ctx: _Context) -> _Part:
+    request = ctx.request
+    price = request.price or ZERO
+    tariff = ctx.value("tariff.psychologist")
+    if request.age < ctx.number("age.psychologist_from"):
+        ctx.assume("psychologist_too_young", age=request.age, minimum=ctx.number("age.psychologist_from"))
+        return _Part(price, ZERO, ZERO, "not_covered", "not_covered", ZERO, not_coverable_fees=price)
+    base = min(price, tariff)
+    rate, reason = ctx.exonerated_rate("rate.psychologist")
+    ctx.assume("psychologist_sessions")
+    above = price - base
+    if above > 0:
+        ctx.assume("psychologist_no_excess", tariff=tariff, amount=above)
+    return _Part(
+        price=price,
+        base=base,
+        rate=rate,
+        rate_reason=reason,
+        base_reason="tariff.psychologist",
+        statutory_gross=pct_of(rate, base),
+        not_coverable_fees=above,
+    )
+
+
+def _emergency(ctx: _Context) -> _Part:
+    request = ctx.request
+    price = request.price or ZERO
+    if request.price is None:
+        ctx.assume("emergency_no_price")
+    ctx.assume("emergency_not_admitted")
+    part = _Part(
+        price=price,
+        base=price,
+        rate=ctx.value("rate.exonerated"),
+        rate_reason="emergency",
+        base_reason="price_is_base",
+        statutory_gross=price,
+    )
+    if ctx.maternity:
+        ctx.assume("maternity_no_fpu", month=request.pregnancy_month)
+        return part
+    if request.age == 0:
+        ctx.assume("newborn_fpu_exempt")
+    key = "forfait_urgences.reduced" if request.ald else "forfait_urgences.full"
+    if request.ald:
+        ctx.assume("ald_reduced_fpu")
+    unit = ctx.value(key)
+    part.forfaits.append(Forfait("forfait_patient_urgences", unit, 1, unit, ZERO, unit))
+    return part
+
+
+def _hospital(ctx: _Context) -> _Part:
+    request = ctx.request
+    price = request.price or ZERO
+    nights = request.nights
+    if nights is None:
+        nights = 0
+        ctx.assume("hospital_nights_default")
+    ctx.assume("hospital_price_scope")
+    ctx.assume("hospital_psychiatry_fj", unit=ctx.value("forfait_journalier.psychiatry"))
+    days = nights + 1 if nights > 0 else 0  # the FJ is due for every day, the discharge day included
+    if nights == 0:
+        ctx.assume("day_stay_no_fj")
+    fj = ctx.value("forfait_journalier.general")
+    fj_exempt = False
+    if ctx.maternity:
+        ctx.assume("maternity_no_fj", month=request.pregnancy_month)
+        fj_exempt = True
+    elif request.css:
+        ctx.assume("css_no_fj")
+        fj_exempt = True
+    if days and request.age == 0:
+        ctx.assume("newborn_fj_exempt")
+
+    part = _Part(price, price, ZERO, "", "price_is_base", ZERO)
+    full_from = ctx.number("hospital.full_rate_from_day")
+    if ctx.exonerated:
+        part.rate, part.rate_reason = ctx.exonerated_rate("rate.hospital")
+        part.statutory_gross = price
+        if request.heavy_act:
+            ctx.assume("heavy_act_exempt")
+        imputable_days, ticket = 0, ZERO
+    elif request.heavy_act:
+        forfait = ctx.rule("heavy_act.forfait")
+        for version in ctx.rules.entries["heavy_act.forfait"]:
+            # Sources disagree on when this version starts: say which date was chosen for care in between.
+            if version.alt_start and min(version.alt_start, version.start) <= request.date < max(
+                version.alt_start, version.start
+            ):
+                ctx.assume(
+                    "heavy_act_date_conflict",
+                    date=request.date,
+                    value=version.value,
+                    chosen=version.start,
+                    other=version.alt_start,
+                )
+        ctx.assume("heavy_act_threshold", threshold=ctx.value("heavy_act.threshold"))
+        part.rate, part.rate_reason = ctx.value("rate.exonerated"), "heavy_act"
+        part.statutory_gross = price
+        part.deductions.append(
+            Deduction("heavy_act_forfait", min(forfait.value, price), "heavy_act.forfait", coverable=True)
+        )
+        imputable_days, ticket = 0, ZERO
+    else:
+        part.rate, part.rate_reason = ctx.value("rate.hospital"), "hospital"
+        if days >= full_from:
+            # From the 31st day the stay is at 100%: the price is shared out evenly over the days.
+            at_rate = money(price * (full_from - 1) / days)
+            ctx.assume("long_stay_prorata", day=full_from)
+            imputable_days = full_from - 1
+        else:
+            at_rate = price
+            imputable_days = max(0, days - 1)  # every day but the discharge day
+        gross_at_rate = pct_of(part.rate, at_rate)
+        part.statutory_gross = gross_at_rate + (price - at_rate)
+        ticket = at_rate - gross_at_rate
+    if days and not fj_exempt:
+        due = fj * days
+        imputed = ZERO
+        if imputable_days:
+            imputed = min(ticket, fj * imputable_days)
+            ctx.assume("fj_imputed", imputed=imputed)
+        part.forfaits.append(Forfait("forfait_journalier", fj, days, due, imputed, due - imputed))
+    return part
+
+
+_CARE_FUNCTIONS = {
+    **{care: _doctor for care in DOCTOR_CARES},
+    "dentist": _dentist,
+    "physio": _auxiliary,
+    "nurse": _auxiliary,
+    "lab": _lab,
+    "imaging": _imaging,
+    "medication": _medication,
+    "ambulance": _ambulance,
+    "psychologist": _psychologist,
+    "emergency": _emergency,
+    "hospital": _hospital,
+}
+
+
+def estimate(request: EstimateRequest, rules: Rules | None = None) -> Estimate:
+    """Work out the statutory payment, the complementary payment and the out-of-pocket for ``request``."""
+    rules = rules or load_rules()
+    ctx = _Context(request, rules)
+    if request.date < rules.covers_from:
+        raise CalculatorInputError("date_before_rules", date=request.date, first=rules.covers_from)
+    part = _CARE_FUNCTIONS[request.care](ctx)
+
+    statutory_paid = part.statutory_gross - sum((d.amount for d in part.deductions), ZERO)
+    forfaits_charged = sum((f.charged for f in part.forfaits), ZERO)
+    billed = part.price + forfaits_charged
+
+    # Complementary: "X% BR, RO inclus" tops the statutory share up to X% of the base, within the price less the
+    # fees no contrat responsable may refund, and never the majoration, the PF or the franchises (§2 formula).
+    if request.css:
+        kind, level = "css", HUNDRED
+        ctx.assume("css_cover")
+    elif request.mutuelle is not None:
+        kind, level = "mutuelle", request.mutuelle
+        ctx.assume("mutuelle_ro_inclus", level=level)
+        if level < HUNDRED:
+            ctx.assume("mutuelle_below_100", level=level)
+    else:
+        kind, level = "none", None
+        ctx.assume("no_complementary")
+    complementary_paid = ZERO
+    if level is not None:
+        effective = min(level, part.level_cap) if part.level_cap is not None else level
+        level = effective
+        statutory_share = part.statutory_gross - sum((d.amount for d in part.deductions if d.coverable), ZERO)
+        ceiling = min(part.price - part.not_coverable_fees, pct_of(effective, part.base))
+        if part.base > 0:
+            complementary_paid = max(ZERO, ceiling - statutory_share - part.majoration)
+        # Forfaits journaliers and the forfait patient urgences: a contrat responsable and the CSS cover them in full.
+        complementary_paid += forfaits_charged
+        if forfaits_charged:
+            ctx.assume("forfaits_covered")
+    if part.majoration:
+        ctx.assume("majoration_not_covered", amount=part.majoration)
+    out_of_pocket = billed - statutory_paid - complementary_paid
+    excess = max(ZERO, part.price - part.base - part.not_coverable_fees)
+    if request.date > rules.version_date:
+        ctx.assume("rules_after_version", version=rules.version_date)
+
+    return Estimate(
+        request=request,
+        price=part.price,
+        billed=money(billed),
+        base=money(part.base),
+        rate=part.rate,
+        rate_reason=part.rate_reason,
+        base_reason=part.base_reason,
+        statutory_gross=money(part.statutory_gross),
+        deductions=tuple(part.deductions),
+        statutory_paid=money(statutory_paid),
+        complementary=kind,
+        complementary_level=level,
+        complementary_paid=money(complementary_paid),
+        out_of_pocket=money(out_of_pocket),
+        forfaits=tuple(part.forfaits),
+        majoration=money(part.majoration),
+        not_coverable_fees=money(part.not_coverable_fees),
+        excess_fees=money(excess),
+        assumptions=tuple(ctx.assumptions),
+        sources=tuple(ctx.used.values()),
+        citations={s: rules.sources[s] for v in ctx.used.values() for s in v.sources},
+        rules_version=rules.version_date,
+    )

@@ -1,0 +1,178 @@
+"""Step-by-step explanation of an Estimate in English or French; every sentence comes from ``texts.yml``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from bot.calculator.estimate import Assumption, Estimate
+    from bot.calculator.rules import RuleVersion
+
+TEXTS_PATH = Path(__file__).with_name("texts.yml")
+LANGUAGES = ("en", "fr")
+
+#: Parameters holding euros and percentages (everything else is shown as it is, dates excepted).
+MONEY_PARAMS = {"amount", "tariff", "maximum", "threshold", "unit", "imputed", "value", "due", "charged", "base"}
+PERCENT_PARAMS = {"level", "cap", "rate"}
+#: Rule key prefixes whose values are euros, and those that are percentages.
+MONEY_RULES = ("tariff.", "pf.", "franchise.", "cap.", "heavy_act.", "forfait_journalier.", "forfait_urgences.")
+PERCENT_RULES = ("rate.", "mutuelle.non_optam_max_pct")
+
+
+@lru_cache(maxsize=1)
+def texts() -> dict[str, Any]:
+    with open(TEXTS_PATH, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _text(section: str, key: str, lang: str) -> str:
+    if lang not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, got {lang!r}")
+    return texts()[section][key][lang]
+
+
+def format_money(amount: Decimal, lang: str) -> str:
+    amount = Decimal(amount).quantize(Decimal("0.01"))
+    sign = "-" if amount < 0 else ""
+    digits = f"{abs(amount):,.2f}"
+    if lang == "fr":
+        return sign + digits.replace(",", " ").replace(".", ",") + " €"
+    return f"{sign}€{digits}"
+
+
+def format_number(value: Decimal | int, lang: str) -> str:
+    text = format(Decimal(value).normalize(), "f")
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def format_date(day: dt.date, lang: str) -> str:
+    month = texts()["months"][lang][day.month - 1]
+    if lang == "fr":
+        return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
+    return f"{day.day} {month} {day.year}"
+
+
+def _params(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, dt.date):
+            shown[name] = format_date(value, lang)
+        elif name == "rule":
+            shown[name] = _text("labels", value, lang)
+        elif name == "note":
+            shown[name] = _text("notes", value, lang)
+        elif name == "care" and value in texts()["care"]:
+            shown[name] = _text("care", value, lang)
+        elif name in MONEY_PARAMS and isinstance(value, Decimal):
+            shown[name] = format_money(value, lang)
+        elif name in PERCENT_PARAMS and isinstance(value, (Decimal, int)):
+            shown[name] = format_number(value, lang)
+        else:
+            shown[name] = value
+    return shown
+
+
+def render(section: str, key: str, lang: str, **params: Any) -> str:
+    return _text(section, key, lang).format(**_params(params, lang))
+
+
+def assumption_text(assumption: Assumption, lang: str) -> str:
+    return render("assumptions", assumption.key, lang, **assumption.params)
+
+
+def error_message(key: str, params: dict[str, Any], lang: str = "en") -> str:
+    return render("errors", key, lang, **params)
+
+
+def rule_value_text(version: RuleVersion, lang: str) -> str:
+    if version.key.startswith(MONEY_RULES):
+        return format_money(version.value, lang)
+    if version.key.startswith(PERCENT_RULES):
+        return format_number(version.value, lang) + (" %" if lang == "fr" else "%")
+    return format_number(version.value, lang)
+
+
+def explain(estimate: Estimate, lang: str = "en") -> str:
+    """Base → rate → gross → deductions → statutory paid → forfaits → complementary → you pay; assumptions; sources."""
+    request = estimate.request
+    lines = [render("steps", "title", lang, care=request.care, date=request.date)]
+    steps: list[str] = []
+    if request.care == "emergency" and request.price is None:
+        steps.append(render("steps", "price_none", lang))
+    else:
+        steps.append(render("steps", "price", lang, amount=estimate.price))
+    if estimate.base_reason in texts()["base_reason"]:
+        reason = _text("base_reason", estimate.base_reason, lang)
+    else:
+        reason = _text("labels", estimate.base_reason, lang)
+    steps.append(render("steps", "base", lang, amount=estimate.base, reason=reason))
+    rate_reason = _text("rate_reason", estimate.rate_reason, lang)
+    steps.append(render("steps", "rate", lang, rate=estimate.rate, reason=rate_reason))
+    steps.append(
+        render("steps", "gross", lang, rate=estimate.rate, base=estimate.base, amount=estimate.statutory_gross)
+    )
+    for deduction in estimate.deductions:
+        key = "deduction_coverable" if deduction.coverable else "deduction"
+        label = _text("labels", deduction.reason, lang)
+        steps.append(render("steps", key, lang, label=label, amount=deduction.amount))
+    steps.append(render("steps", "statutory_paid", lang, amount=estimate.statutory_paid))
+    for forfait in estimate.forfaits:
+        if forfait.kind == "forfait_journalier":
+            text = render("steps", "forfait_journalier", lang, count=forfait.count, unit=forfait.unit, due=forfait.due)
+            if forfait.imputed:
+                text += " " + render(
+                    "steps", "forfait_journalier_imputed", lang, imputed=forfait.imputed, charged=forfait.charged
+                )
+            steps.append(text)
+        else:
+            steps.append(render("steps", "forfait_patient_urgences", lang, charged=forfait.charged))
+    if estimate.forfaits:
+        steps.append(render("steps", "billed", lang, amount=estimate.billed))
+    if estimate.complementary == "mutuelle":
+        steps.append(
+            render(
+                "steps",
+                "complementary_mutuelle",
+                lang,
+                level=estimate.complementary_level,
+                amount=estimate.complementary_paid,
+            )
+        )
+    elif estimate.complementary == "css":
+        steps.append(render("steps", "complementary_css", lang, amount=estimate.complementary_paid))
+    else:
+        steps.append(render("steps", "complementary_none", lang))
+    if estimate.majoration:
+        steps.append(render("steps", "majoration", lang, amount=estimate.majoration))
+    if estimate.not_coverable_fees:
+        steps.append(render("steps", "not_coverable", lang, amount=estimate.not_coverable_fees))
+    steps.append(render("steps", "out_of_pocket", lang, amount=estimate.out_of_pocket))
+    lines += [f"{i}. {step}" for i, step in enumerate(steps, start=1)]
+
+    lines += ["", render("steps", "assumptions", lang)]
+    lines += [f"- {assumption_text(a, lang)}" for a in estimate.assumptions]
+
+    citations = estimate.citations
+    lines += ["", render("steps", "sources", lang, date=estimate.rules_version)]
+    for version in estimate.sources:
+        key = "source_line_at_least" if version.start_at_least else "source_line"
+        lines.append(
+            "- "
+            + render(
+                "steps",
+                key,
+                lang,
+                label=_text("labels", version.key, lang),
+                value=rule_value_text(version, lang),
+                date=version.start,
+                confidence=version.confidence,
+                sources="; ".join(citations.get(s, s) for s in version.sources),
+            )
+        )
+    return "\n".join(lines)
