@@ -1,0 +1,102 @@
+"""The rules and texts files: dated versions selected by date, every rule sourced, every sentence in EN and FR."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.calculator import EstimateRequest, estimate, load_rules
+from bot.calculator.explain import texts
+from bot.calculator.rules import RULES_PATH, RuleDateError, RulesError, parse_rules
+
+RAW = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+
+
+def test_dated_versions_are_selected_by_the_date_of_care():
+    rules = load_rules()
+    assert rules.version("forfait_journalier.general", dt.date(2026, 2, 28)).value == Decimal("20")
+    assert rules.version("forfait_journalier.general", dt.date(2026, 3, 1)).value == Decimal("23")
+    assert rules.version("heavy_act.forfait", dt.date(2026, 4, 21)).value == Decimal("24")
+    assert rules.version("heavy_act.forfait", dt.date(2026, 4, 22)).value == Decimal("32")
+    assert rules.version("forfait_urgences.full", dt.date(2026, 3, 1)).value == Decimal("23")
+    with pytest.raises(RuleDateError):
+        rules.version("tariff.gp", dt.date(2024, 12, 21))
+
+
+def test_every_version_has_a_known_source_and_confidence():
+    rules = load_rules()
+    for versions in rules.entries.values():
+        for version in versions:
+            assert version.sources and all(s in rules.sources for s in version.sources)
+            assert version.confidence in ("H", "M", "L")
+            if version.confidence == "L":
+                assert version.note, f"{version.key}: a low-confidence value must carry a note"
+
+
+def test_a_changed_rules_file_changes_the_estimate():
+    # Numbers are data: a new dated PF version in a rules file is picked up for care on or after its date.
+    raw = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+    raw["entries"]["pf.amount"].append(
+        {"value": 4, "from": dt.date(2027, 1, 1), "source": ["magnolia_pf"], "confidence": "L"}
+    )
+    rules = parse_rules(raw)
+    before = estimate(EstimateRequest(care="gp", price="30", date=dt.date(2026, 12, 31)), rules)
+    after = estimate(EstimateRequest(care="gp", price="30", date=dt.date(2027, 1, 1)), rules)
+    assert (before.statutory_paid, after.statutory_paid) == (Decimal("19.00"), Decimal("17.00"))
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda raw: raw["entries"]["pf.amount"][0].update(source=["nowhere"]), "source"),
+        (lambda raw: raw["entries"]["pf.amount"][0].update(confidence="X"), "confidence"),
+        (lambda raw: raw["entries"]["pf.amount"][0].pop("from"), "missing"),
+        (lambda raw: raw["entries"]["forfait_journalier.general"].reverse(), "increasing"),
+        (lambda raw: raw["entries"]["pf.amount"][0].update(value="two"), "not a number"),
+    ],
+)
+def test_malformed_rules_are_refused(mutate, message):
+    raw = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+    mutate(raw)
+    with pytest.raises(RulesError, match=message):
+        parse_rules(raw)
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_text_exists_in_english_and_french_with_the_same_placeholders():
+    data = texts()
+    for section, entries in data.items():
+        if section == "months":
+            assert len(entries["en"]) == len(entries["fr"]) == 12
+            continue
+        for key, variants in entries.items():
+            assert set(variants) == {"en", "fr"}, f"{section}.{key}"
+            assert variants["en"].strip() and variants["fr"].strip(), f"{section}.{key}"
+            assert _fields(variants["en"]) == _fields(variants["fr"]), f"{section}.{key}"
+
+
+def test_every_rule_has_a_label_and_every_note_a_text():
+    data = texts()
+    rules = load_rules()
+    assert set(rules.entries) <= set(data["labels"])
+    assert rules.notes() <= set(data["notes"])
+
+
+def test_every_assumption_and_error_key_used_in_code_has_a_text():
+    source = "\n".join(p.read_text(encoding="utf-8") for p in Path(RULES_PATH).parent.glob("*.py"))
+    import re
+
+    data = texts()
+    used_assumptions = set(re.findall(r'assume\(\s*"([a-z0-9_]+)"', source))
+    used_errors = set(re.findall(r'CalculatorInputError\(\s*"([a-z0-9_]+)"', source))
+    assert used_assumptions and used_errors
+    assert used_assumptions <= set(data["assumptions"])
+    assert used_errors <= set(data["errors"])
