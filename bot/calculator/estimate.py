@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from bot.calculator.rules import RuleDateError, Rules, RuleVersion, load_rules
@@ -211,6 +211,7 @@ class Estimate:
     majoration: Decimal  # hors-parcours majoration of the ticket modérateur (not coverable)
     not_coverable_fees: Decimal  # fees above the base that no contrat responsable may refund (hors-parcours DA, …)
     excess_fees: Decimal  # other fees above the base (a mutuelle may refund them within its level)
+    full_rate_amount: Decimal  # long hospital stays: the part of the price paid at 100% (the rest is at ``rate``)
     assumptions: tuple[Assumption, ...]
     sources: tuple[RuleVersion, ...]
     citations: dict[str, str]  # source id → citation, for the sources used
@@ -272,6 +273,7 @@ class Estimate:
                 }
                 for f in self.forfaits
             ],
+            "full_rate_amount": eur(self.full_rate_amount),
             "majoration": eur(self.majoration),
             "not_coverable_fees": eur(self.not_coverable_fees),
             "excess_fees": eur(self.excess_fees),
@@ -325,6 +327,7 @@ class _Part:
     forfaits: list[Forfait] = field(default_factory=list)
     majoration: Decimal = ZERO
     not_coverable_fees: Decimal = ZERO
+    full_rate_amount: Decimal = ZERO  # long hospital stays: the part of the price paid at 100% from the 31st day
     level_cap: Decimal | None = None  # contrat-responsable ceiling on the complementary level for this care (in %)
 
 
@@ -711,7 +714,8 @@ def _hospital(ctx: _Context) -> _Part:
             at_rate = price
             imputable_days = max(0, days - 1)  # every day but the discharge day
         gross_at_rate = pct_of(part.rate, at_rate)
-        part.statutory_gross = gross_at_rate + (price - at_rate)
+        part.full_rate_amount = price - at_rate
+        part.statutory_gross = gross_at_rate + part.full_rate_amount
         ticket = at_rate - gross_at_rate
     if days and not fj_exempt:
         due = fj * days
@@ -801,6 +805,7 @@ def estimate(request: EstimateRequest, rules: Rules | None = None) -> Estimate:
         majoration=money(part.majoration),
         not_coverable_fees=money(part.not_coverable_fees),
         excess_fees=money(excess),
+        full_rate_amount=money(part.full_rate_amount),
         assumptions=tuple(ctx.assumptions),
         sources=tuple(ctx.used.values()),
         citations={s: rules.sources[s] for v in ctx.used.values() for s in v.sources},

@@ -18,7 +18,19 @@ TEXTS_PATH = Path(__file__).with_name("texts.yml")
 LANGUAGES = ("en", "fr")
 
 #: Parameters holding euros and percentages (everything else is shown as it is, dates excepted).
-MONEY_PARAMS = {"amount", "tariff", "maximum", "threshold", "unit", "imputed", "value", "due", "charged", "base"}
+MONEY_PARAMS = {
+    "full",
+    "amount",
+    "tariff",
+    "maximum",
+    "threshold",
+    "unit",
+    "imputed",
+    "value",
+    "due",
+    "charged",
+    "base",
+}
 PERCENT_PARAMS = {"level", "cap", "rate"}
 #: Rule key prefixes whose values are euros, and those that are percentages.
 MONEY_RULES = ("tariff.", "pf.", "franchise.", "cap.", "heavy_act.", "forfait_journalier.", "forfait_urgences.")
@@ -114,9 +126,23 @@ def explain(estimate: Estimate, lang: str = "en") -> str:
     steps.append(render("steps", "base", lang, amount=estimate.base, reason=reason))
     rate_reason = _text("rate_reason", estimate.rate_reason, lang)
     steps.append(render("steps", "rate", lang, rate=estimate.rate, reason=rate_reason))
-    steps.append(
-        render("steps", "gross", lang, rate=estimate.rate, base=estimate.base, amount=estimate.statutory_gross)
-    )
+    if estimate.full_rate_amount:
+        at_rate = estimate.base - estimate.full_rate_amount
+        steps.append(
+            render(
+                "steps",
+                "gross_long_stay",
+                lang,
+                rate=estimate.rate,
+                base=at_rate,
+                full=estimate.full_rate_amount,
+                amount=estimate.statutory_gross,
+            )
+        )
+    else:
+        steps.append(
+            render("steps", "gross", lang, rate=estimate.rate, base=estimate.base, amount=estimate.statutory_gross)
+        )
     for deduction in estimate.deductions:
         key = "deduction_coverable" if deduction.coverable else "deduction"
         label = _text("labels", deduction.reason, lang)

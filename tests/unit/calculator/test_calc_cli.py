@@ -25,9 +25,26 @@ def run(capsys, *argv):
 def test_module_entry_point_prints_the_json_object():
     # The real command, as integrators run it.
     completed = subprocess.run(
-        [sys.executable, "-m", "bot", "calc", "--care", "gp", "--price", "30", "--date", "2026-01-10",
-         "--mutuelle", "100", "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "calc",
+            "--care",
+            "gp",
+            "--price",
+            "30",
+            "--date",
+            "2026-01-10",
+            "--mutuelle",
+            "100",
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert completed.returncode == 0, completed.stderr
     data = json.loads(completed.stdout)
@@ -38,12 +55,25 @@ def test_module_entry_point_prints_the_json_object():
 
 
 def test_json_has_the_documented_fields(capsys):
-    code, out, _ = run(capsys, "--care", "hospital", "--price", "1000", "--nights", "3", "--date", "2026-03-01",
-                       "--json")
+    code, out, _ = run(
+        capsys, "--care", "hospital", "--price", "1000", "--nights", "3", "--date", "2026-03-01", "--json"
+    )
     assert code == 0
     data = json.loads(out)
-    for name in ("base", "rate", "statutory_paid", "complementary_paid", "out_of_pocket", "assumptions",
-                 "explanation", "chart", "deductions", "forfaits", "sources", "rules_version"):
+    for name in (
+        "base",
+        "rate",
+        "statutory_paid",
+        "complementary_paid",
+        "out_of_pocket",
+        "assumptions",
+        "explanation",
+        "chart",
+        "deductions",
+        "forfaits",
+        "sources",
+        "rules_version",
+    ):
         assert name in data
     assert data["billed"] == 1023.0
     assert data["forfaits"][0]["kind"] == "forfait_journalier" and data["forfaits"][0]["count"] == 4
@@ -53,8 +83,9 @@ def test_json_has_the_documented_fields(capsys):
 
 
 def test_human_output_in_french(capsys):
-    code, out, _ = run(capsys, "--care", "gp", "--price", "30", "--medecin-traitant", "no", "--date", "2026-01-10",
-                       "--lang", "fr")
+    code, out, _ = run(
+        capsys, "--care", "gp", "--price", "30", "--medecin-traitant", "no", "--date", "2026-01-10", "--lang", "fr"
+    )
     assert code == 0
     assert "Reste à votre charge : 23,00 €" in out
     assert "La Sécurité sociale verse 7,00 €" in out
@@ -62,8 +93,9 @@ def test_human_output_in_french(capsys):
 
 
 def test_json_explanation_follows_the_language(capsys):
-    code, out, _ = run(capsys, "--care", "lab", "--price", "40", "--mutuelle", "100", "--date", "2026-01-10",
-                       "--json", "--lang", "fr")
+    code, out, _ = run(
+        capsys, "--care", "lab", "--price", "40", "--mutuelle", "100", "--date", "2026-01-10", "--json", "--lang", "fr"
+    )
     assert code == 0
     data = json.loads(out)
     assert "Reste à votre charge : 2,00 €" in data["explanation"]

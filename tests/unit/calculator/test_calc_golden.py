@@ -25,63 +25,198 @@ CASES = [
     # §3 row 2 and its note: hors parcours 30×30% − 2 = 7.00 (not 8.40)
     ("gp-hors-parcours", dict(care="gp", price="30", medecin_traitant=False), "30", 30, "7.00", "0.00", "23.00", None),
     # §2 notes: hors parcours, a contrat responsable pays the normal TM (30% BR = 9), never the 40-point majoration
-    ("gp-hp-mut100", dict(care="gp", price="30", medecin_traitant=False, mutuelle=100), "30", 30, "7.00", "9.00",
-     "14.00", None),
+    (
+        "gp-hp-mut100",
+        dict(care="gp", price="30", medecin_traitant=False, mutuelle=100),
+        "30",
+        30,
+        "7.00",
+        "9.00",
+        "14.00",
+        None,
+    ),
     # §1a GP child under 6 = €35; §1e under 18: no PF
     ("gp-child-4", dict(care="gp", price="35", age=4), "35", 70, "24.50", "0.00", "10.50", None),
     # §1d/§1e under 16: no hors-parcours penalty, no PF
-    ("gp-15-no-mt", dict(care="gp", price="30", age=15, medecin_traitant=False), "30", 70, "21.00", "0.00", "9.00",
-     None),
+    (
+        "gp-15-no-mt",
+        dict(care="gp", price="30", age=15, medecin_traitant=False),
+        "30",
+        70,
+        "21.00",
+        "0.00",
+        "9.00",
+        None,
+    ),
     # §1e 16–17: parcours applies (30%) but no PF
-    ("gp-17-no-mt", dict(care="gp", price="30", age=17, medecin_traitant=False), "30", 30, "9.00", "0.00", "21.00",
-     None),
+    (
+        "gp-17-no-mt",
+        dict(care="gp", price="30", age=17, medecin_traitant=False),
+        "30",
+        30,
+        "9.00",
+        "0.00",
+        "21.00",
+        None,
+    ),
     # §1a non-OPTAM GP base €23 → 23×70% − 2 = 14.10; §1g contrat responsable: non-OPTAM cover ≤ 200% BR (46)
-    ("gp-non-optam-mut300", dict(care="gp", price="50", sector="2", mutuelle=300), "23", 70, "14.10", "29.90", "6.00",
-     None),
+    (
+        "gp-non-optam-mut300",
+        dict(care="gp", price="50", sector="2", mutuelle=300),
+        "23",
+        70,
+        "14.10",
+        "29.90",
+        "6.00",
+        None,
+    ),
     # §1g: OPTAM doctor, no regulatory cap: 300% BR covers the whole €50 except the PF
-    ("gp-optam-mut300", dict(care="gp", price="50", sector="2-optam", mutuelle=300), "30", 70, "19.00", "29.00",
-     "2.00", None),
+    (
+        "gp-optam-mut300",
+        dict(care="gp", price="50", sector="2-optam", mutuelle=300),
+        "30",
+        70,
+        "19.00",
+        "29.00",
+        "2.00",
+        None,
+    ),
     # §1a/§1b sector 3: tarif d'autorité €0.61 × 70% = 0.43, all taken by the €2 PF (rest carried over)
     ("gp-sector-3", dict(care="gp", price="60", sector="3"), "0.61", 70, "0.00", "0.00", "60.00", None),
     # §3 row 3: specialist €31.50 referred, mutuelle 100% → 20.05 / 9.45 / 2.00
-    ("specialist-referred-mut100", dict(care="specialist", price="31.50", mutuelle=100), "31.50", 70, "20.05", "9.45",
-     "2.00", None),
+    (
+        "specialist-referred-mut100",
+        dict(care="specialist", price="31.50", mutuelle=100),
+        "31.50",
+        70,
+        "20.05",
+        "9.45",
+        "2.00",
+        None,
+    ),
     # §1a/§1d hors parcours: base €26.50 at 30% = 7.95 − 2 = 5.95; the €10.50 above the base is a DA
-    ("specialist-hp", dict(care="specialist", price="37", medecin_traitant=False), "26.50", 30, "5.95", "0.00",
-     "31.05", None),
+    (
+        "specialist-hp",
+        dict(care="specialist", price="37", medecin_traitant=False),
+        "26.50",
+        30,
+        "5.95",
+        "0.00",
+        "31.05",
+        None,
+    ),
     # §2 formula: mutuelle = min(37 − DA 10.50, 200%×26.50) − 7.95 − majoration 10.60 = 7.95; you keep PF+maj+DA
-    ("specialist-hp-mut200", dict(care="specialist", price="37", medecin_traitant=False, mutuelle=200), "26.50", 30,
-     "5.95", "7.95", "23.10", None),
+    (
+        "specialist-hp-mut200",
+        dict(care="specialist", price="37", medecin_traitant=False, mutuelle=200),
+        "26.50",
+        30,
+        "5.95",
+        "7.95",
+        "23.10",
+        None,
+    ),
     # §1a non-OPTAM specialist base €23 (L, conflict); §1g 150% line → at most 130% for non-OPTAM (20-point gap)
-    ("specialist-non-optam-mut150", dict(care="specialist", price="60", sector="2", mutuelle=150), "23", 70, "14.10",
-     "13.80", "32.10", None),
+    (
+        "specialist-non-optam-mut150",
+        dict(care="specialist", price="60", sector="2", mutuelle=150),
+        "23",
+        70,
+        "14.10",
+        "13.80",
+        "32.10",
+        None,
+    ),
     # §1g: OPTAM specialist, 200% BR: min(50, 63) − 22.05 = 27.95
-    ("specialist-optam-mut200", dict(care="specialist", price="50", sector="2-optam", mutuelle=200), "31.50", 70,
-     "20.05", "27.95", "2.00", None),
+    (
+        "specialist-optam-mut200",
+        dict(care="specialist", price="50", sector="2-optam", mutuelle=200),
+        "31.50",
+        70,
+        "20.05",
+        "27.95",
+        "2.00",
+        None,
+    ),
     # §0 gynaecologist €40 from 1 Jul 2025 (direct access)
-    ("gyn-2025-07-01", dict(care="gynecologist", price="40", date=dt.date(2025, 7, 1)), "40", 70, "26.00", "0.00",
-     "14.00", None),
+    (
+        "gyn-2025-07-01",
+        dict(care="gynecologist", price="40", date=dt.date(2025, 7, 1)),
+        "40",
+        70,
+        "26.00",
+        "0.00",
+        "14.00",
+        None,
+    ),
     # §1a gynaecologist €37 until 30 Jun 2025
-    ("gyn-2025-06-30", dict(care="gynecologist", price="37", date=dt.date(2025, 6, 30)), "37", 70, "23.90", "0.00",
-     "13.10", None),
+    (
+        "gyn-2025-06-30",
+        dict(care="gynecologist", price="37", date=dt.date(2025, 6, 30)),
+        "37",
+        70,
+        "23.90",
+        "0.00",
+        "13.10",
+        None,
+    ),
     # same price €40 before the change: base €37, the €3 above is an excess fee
-    ("gyn-40-before", dict(care="gynecologist", price="40", sector="2-optam", date=dt.date(2025, 6, 30)), "37", 70,
-     "23.90", "0.00", "16.10", None),
+    (
+        "gyn-40-before",
+        dict(care="gynecologist", price="40", sector="2-optam", date=dt.date(2025, 6, 30)),
+        "37",
+        70,
+        "23.90",
+        "0.00",
+        "16.10",
+        None,
+    ),
     # §0 psychiatrist €57 from 1 Jul 2025; §1d direct access 16–25; mutuelle 100%
-    ("psy-20-direct", dict(care="psychiatrist", price="57", age=20, mutuelle=100, date=dt.date(2025, 7, 1)), "57", 70,
-     "37.90", "17.10", "2.00", None),
+    (
+        "psy-20-direct",
+        dict(care="psychiatrist", price="57", age=20, mutuelle=100, date=dt.date(2025, 7, 1)),
+        "57",
+        70,
+        "37.90",
+        "17.10",
+        "2.00",
+        None,
+    ),
     # §1a psychiatrist €55 until 30 Jun 2025
-    ("psy-2025-06-30", dict(care="psychiatrist", price="55", date=dt.date(2025, 6, 30)), "55", 70, "36.50", "0.00",
-     "18.50", None),
+    (
+        "psy-2025-06-30",
+        dict(care="psychiatrist", price="55", date=dt.date(2025, 6, 30)),
+        "55",
+        70,
+        "36.50",
+        "0.00",
+        "18.50",
+        None,
+    ),
     # §1a/§4.4 psychiatrist hors parcours: €52 without MCS at 30% = 15.60 − 2; majoration 20.80, DA €5
-    ("psy-hp", dict(care="psychiatrist", price="57", medecin_traitant=False), "52", 30, "13.60", "0.00", "43.40",
-     None),
+    ("psy-hp", dict(care="psychiatrist", price="57", medecin_traitant=False), "52", 30, "13.60", "0.00", "43.40", None),
     # §1a paediatrician under 2: €40 from 1 Jul 2025, no PF (under 18)
-    ("pedia-1-after", dict(care="pediatrician", price="40", age=1, date=dt.date(2025, 7, 1)), "40", 70, "28.00",
-     "0.00", "12.00", None),
+    (
+        "pedia-1-after",
+        dict(care="pediatrician", price="40", age=1, date=dt.date(2025, 7, 1)),
+        "40",
+        70,
+        "28.00",
+        "0.00",
+        "12.00",
+        None,
+    ),
     # §1a paediatrician under 2: €39 before 1 Jul 2025
-    ("pedia-1-before", dict(care="pediatrician", price="39", age=1, date=dt.date(2025, 6, 30)), "39", 70, "27.30",
-     "0.00", "11.70", None),
+    (
+        "pedia-1-before",
+        dict(care="pediatrician", price="39", age=1, date=dt.date(2025, 6, 30)),
+        "39",
+        70,
+        "27.30",
+        "0.00",
+        "11.70",
+        None,
+    ),
     # §1a paediatrician 2–6: €35
     ("pedia-4", dict(care="pediatrician", price="35", age=4), "35", 70, "24.50", "0.00", "10.50", None),
     # §1a paediatrician over 6: €31.50
@@ -91,8 +226,16 @@ CASES = [
     # §0/§1b dental 60% since 15 Oct 2023, no PF (§1c): filling BR €29.30
     ("dentist-filling", dict(care="dentist", price="29.30"), "29.30", 60, "17.58", "0.00", "11.72", None),
     # dental scaling BR €43.38 with mutuelle 100%: 26.03 + 17.35
-    ("dentist-scaling-mut100", dict(care="dentist", price="43.38", mutuelle=100), "43.38", 60, "26.03", "17.35",
-     "0.00", None),
+    (
+        "dentist-scaling-mut100",
+        dict(care="dentist", price="43.38", mutuelle=100),
+        "43.38",
+        60,
+        "26.03",
+        "17.35",
+        "0.00",
+        None,
+    ),
     # §1b auxiliaries 60%, §1c franchise €1 per paramedical act
     ("physio", dict(care="physio", price="17.90"), "17.90", 60, "9.74", "0.00", "8.16", None),
     # nurse for a child of 10: no franchise
@@ -104,8 +247,16 @@ CASES = [
     # §1b medicine 65%, §1c €1 franchise per box
     ("med-65", dict(care="medication", price="10", rate=65), "10", 65, "5.50", "0.00", "4.50", None),
     # medicine 15% with mutuelle 100% (not required of a contrat responsable, but paid at the level given)
-    ("med-15-mut100", dict(care="medication", price="10", rate=15, mutuelle=100), "10", 15, "0.50", "8.50", "1.00",
-     None),
+    (
+        "med-15-mut100",
+        dict(care="medication", price="10", rate=15, mutuelle=100),
+        "10",
+        15,
+        "0.50",
+        "8.50",
+        "1.00",
+        None,
+    ),
     # medicine 100%: the franchise remains
     ("med-100", dict(care="medication", price="10", rate=100), "10", 100, "9.00", "0.00", "1.00", None),
     # medicine 30% for a 12-year-old: no franchise
@@ -113,74 +264,216 @@ CASES = [
     # default rate when none is given: 65%
     ("med-default", dict(care="medication", price="10"), "10", 65, "5.50", "0.00", "4.50", None),
     # §1b hospital 80%; §1c FJ €20 × 4 days, 3 of them imputed on the €200 TM → €20 added; you pay 220
-    ("hosp-fj20", dict(care="hospital", price="1000", nights=3, date=dt.date(2026, 2, 28)), "1000", 80, "800.00",
-     "0.00", "220.00", "1020.00"),
+    (
+        "hosp-fj20",
+        dict(care="hospital", price="1000", nights=3, date=dt.date(2026, 2, 28)),
+        "1000",
+        80,
+        "800.00",
+        "0.00",
+        "220.00",
+        "1020.00",
+    ),
     # §0 FJ €23 from 1 Mar 2026: 4 × 23, 69 imputed, 23 added
-    ("hosp-fj23", dict(care="hospital", price="1000", nights=3, date=dt.date(2026, 3, 1)), "1000", 80, "800.00",
-     "0.00", "223.00", "1023.00"),
+    (
+        "hosp-fj23",
+        dict(care="hospital", price="1000", nights=3, date=dt.date(2026, 3, 1)),
+        "1000",
+        80,
+        "800.00",
+        "0.00",
+        "223.00",
+        "1023.00",
+    ),
     # §1c TM (40) smaller than the FJ: the FJ is due instead — max(40, 5×20) + discharge day 20 = 120
-    ("hosp-fj-above-tm", dict(care="hospital", price="200", nights=5), "200", 80, "160.00", "0.00", "120.00",
-     "280.00"),
+    ("hosp-fj-above-tm", dict(care="hospital", price="200", nights=5), "200", 80, "160.00", "0.00", "120.00", "280.00"),
     # mutuelle 100%: TM and FJ (without time limit) covered
-    ("hosp-mut100", dict(care="hospital", price="1000", nights=3, mutuelle=100, date=dt.date(2026, 2, 28)), "1000",
-     80, "800.00", "220.00", "0.00", "1020.00"),
+    (
+        "hosp-mut100",
+        dict(care="hospital", price="1000", nights=3, mutuelle=100, date=dt.date(2026, 2, 28)),
+        "1000",
+        80,
+        "800.00",
+        "220.00",
+        "0.00",
+        "1020.00",
+    ),
     # §1c heavy act: €32 from 22 Apr 2026 replaces the TM; FJ €23 × 3 days in full
-    ("hosp-heavy-32", dict(care="hospital", price="5000", nights=2, heavy_act=True, date=dt.date(2026, 4, 22)),
-     "5000", 100, "4968.00", "0.00", "101.00", "5069.00"),
+    (
+        "hosp-heavy-32",
+        dict(care="hospital", price="5000", nights=2, heavy_act=True, date=dt.date(2026, 4, 22)),
+        "5000",
+        100,
+        "4968.00",
+        "0.00",
+        "101.00",
+        "5069.00",
+    ),
     # heavy act on 21 Apr 2026: €24 (date conflict, 22 April chosen)
-    ("hosp-heavy-24", dict(care="hospital", price="5000", nights=2, heavy_act=True, date=dt.date(2026, 4, 21)),
-     "5000", 100, "4976.00", "0.00", "93.00", "5069.00"),
+    (
+        "hosp-heavy-24",
+        dict(care="hospital", price="5000", nights=2, heavy_act=True, date=dt.date(2026, 4, 21)),
+        "5000",
+        100,
+        "4976.00",
+        "0.00",
+        "93.00",
+        "5069.00",
+    ),
     # heavy act before 1 Mar 2026: €24 and FJ €20
-    ("hosp-heavy-feb", dict(care="hospital", price="5000", nights=2, heavy_act=True, date=dt.date(2026, 2, 28)),
-     "5000", 100, "4976.00", "0.00", "84.00", "5060.00"),
+    (
+        "hosp-heavy-feb",
+        dict(care="hospital", price="5000", nights=2, heavy_act=True, date=dt.date(2026, 2, 28)),
+        "5000",
+        100,
+        "4976.00",
+        "0.00",
+        "84.00",
+        "5060.00",
+    ),
     # heavy act, mutuelle 100%: the forfait and the FJ are covered
-    ("hosp-heavy-mut100", dict(care="hospital", price="5000", nights=2, heavy_act=True, mutuelle=100,
-                               date=dt.date(2026, 4, 22)), "5000", 100, "4968.00", "101.00", "0.00", "5069.00"),
+    (
+        "hosp-heavy-mut100",
+        dict(care="hospital", price="5000", nights=2, heavy_act=True, mutuelle=100, date=dt.date(2026, 4, 22)),
+        "5000",
+        100,
+        "4968.00",
+        "101.00",
+        "0.00",
+        "5069.00",
+    ),
     # §1e ALD stay: 100%, but the FJ remains, charged every day
-    ("hosp-ald", dict(care="hospital", price="1000", nights=2, ald=True), "1000", 100, "1000.00", "0.00", "60.00",
-     "1060.00"),
+    (
+        "hosp-ald",
+        dict(care="hospital", price="1000", nights=2, ald=True),
+        "1000",
+        100,
+        "1000.00",
+        "0.00",
+        "60.00",
+        "1060.00",
+    ),
     # §1e maternity (month 7): 100%, no FJ
-    ("hosp-maternity", dict(care="hospital", price="1000", nights=2, pregnancy_month=7), "1000", 100, "1000.00",
-     "0.00", "0.00", "1000.00"),
+    (
+        "hosp-maternity",
+        dict(care="hospital", price="1000", nights=2, pregnancy_month=7),
+        "1000",
+        100,
+        "1000.00",
+        "0.00",
+        "0.00",
+        "1000.00",
+    ),
     # §1e CSS: FJ exempt, TM covered
-    ("hosp-css", dict(care="hospital", price="1000", nights=2, css=True), "1000", 80, "800.00", "200.00", "0.00",
-     "1000.00"),
+    (
+        "hosp-css",
+        dict(care="hospital", price="1000", nights=2, css=True),
+        "1000",
+        80,
+        "800.00",
+        "200.00",
+        "0.00",
+        "1000.00",
+    ),
     # §4.12 same-day stay: no FJ
     ("hosp-day", dict(care="hospital", price="500", nights=0), "500", 80, "400.00", "0.00", "100.00", "500.00"),
     # §1b 100% from the 31st day: 41 days, 30/41 of the price at 80%; FJ 30 days imputed, 11 in full
-    ("hosp-41-days", dict(care="hospital", price="41000", nights=40), "41000", 80, "35000.00", "0.00", "6220.00",
-     "41220.00"),
+    (
+        "hosp-41-days",
+        dict(care="hospital", price="41000", nights=40),
+        "41000",
+        80,
+        "35000.00",
+        "0.00",
+        "6220.00",
+        "41220.00",
+    ),
     # §1c forfait patient urgences €19.61 until 28 Feb 2026
     ("er-feb", dict(care="emergency", date=dt.date(2026, 2, 28)), "0", 100, "0.00", "0.00", "19.61", "19.61"),
     # €23 from 1 Mar 2026
     ("er-mar", dict(care="emergency", date=dt.date(2026, 3, 1)), "0", 100, "0.00", "0.00", "23.00", "23.00"),
     # ALD: reduced €8.49, then €9.96
-    ("er-ald-feb", dict(care="emergency", ald=True, date=dt.date(2026, 2, 28)), "0", 100, "0.00", "0.00", "8.49",
-     "8.49"),
-    ("er-ald-mar", dict(care="emergency", ald=True, date=dt.date(2026, 3, 1)), "0", 100, "0.00", "0.00", "9.96",
-     "9.96"),
+    (
+        "er-ald-feb",
+        dict(care="emergency", ald=True, date=dt.date(2026, 2, 28)),
+        "0",
+        100,
+        "0.00",
+        "0.00",
+        "8.49",
+        "8.49",
+    ),
+    (
+        "er-ald-mar",
+        dict(care="emergency", ald=True, date=dt.date(2026, 3, 1)),
+        "0",
+        100,
+        "0.00",
+        "0.00",
+        "9.96",
+        "9.96",
+    ),
     # maternity: exempt
-    ("er-maternity", dict(care="emergency", pregnancy_month=6, date=dt.date(2026, 3, 1)), "0", 100, "0.00", "0.00",
-     "0.00", "0.00"),
+    (
+        "er-maternity",
+        dict(care="emergency", pregnancy_month=6, date=dt.date(2026, 3, 1)),
+        "0",
+        100,
+        "0.00",
+        "0.00",
+        "0.00",
+        "0.00",
+    ),
     # covered by the CSS and by a contrat responsable
-    ("er-css", dict(care="emergency", css=True, date=dt.date(2026, 3, 1)), "0", 100, "0.00", "23.00", "0.00",
-     "23.00"),
-    ("er-mut", dict(care="emergency", mutuelle=100, date=dt.date(2026, 3, 1)), "0", 100, "0.00", "23.00", "0.00",
-     "23.00"),
+    ("er-css", dict(care="emergency", css=True, date=dt.date(2026, 3, 1)), "0", 100, "0.00", "23.00", "0.00", "23.00"),
+    (
+        "er-mut",
+        dict(care="emergency", mutuelle=100, date=dt.date(2026, 3, 1)),
+        "0",
+        100,
+        "0.00",
+        "23.00",
+        "0.00",
+        "23.00",
+    ),
     # with a price: the care is paid in full, the forfait is added
-    ("er-price", dict(care="emergency", price="150", date=dt.date(2026, 3, 1)), "150", 100, "150.00", "0.00", "23.00",
-     "173.00"),
+    (
+        "er-price",
+        dict(care="emergency", price="150", date=dt.date(2026, 3, 1)),
+        "150",
+        100,
+        "150.00",
+        "0.00",
+        "23.00",
+        "173.00",
+    ),
     # §1b transport 65%, §1c €4 franchise per trip
     ("ambulance", dict(care="ambulance", price="100"), "100", 65, "61.00", "0.00", "39.00", None),
     # ALD transport 100%, the franchise remains
     ("ambulance-ald", dict(care="ambulance", price="100", ald=True), "100", 100, "96.00", "0.00", "4.00", None),
     # §1a/§1b Mon soutien psy: €50, 60% = 30, the 40% (20) covered by a contrat responsable
-    ("psychologist-mut100", dict(care="psychologist", price="50", mutuelle=100), "50", 60, "30.00", "20.00", "0.00",
-     None),
+    (
+        "psychologist-mut100",
+        dict(care="psychologist", price="50", mutuelle=100),
+        "50",
+        60,
+        "30.00",
+        "20.00",
+        "0.00",
+        None,
+    ),
     ("psychologist", dict(care="psychologist", price="50"), "50", 60, "30.00", "0.00", "20.00", None),
     # from age 3 only
-    ("psychologist-age-2", dict(care="psychologist", price="50", age=2, mutuelle=100), "0", 0, "0.00", "0.00",
-     "50.00", None),
+    (
+        "psychologist-age-2",
+        dict(care="psychologist", price="50", age=2, mutuelle=100),
+        "0",
+        0,
+        "0.00",
+        "0.00",
+        "50.00",
+        None,
+    ),
     # §1e maternity from the 6th month: 100%, no PF
     ("gp-maternity-6", dict(care="gp", price="30", pregnancy_month=6), "30", 100, "30.00", "0.00", "0.00", None),
     # month 5: ordinary rules
@@ -190,11 +483,18 @@ CASES = [
     # §1e CSS: no PF, TM covered
     ("gp-css", dict(care="gp", price="30", css=True), "30", 70, "21.00", "9.00", "0.00", None),
     # §1d (lamutuellegenerale 2015, flagged): CSS holder without médecin traitant, no penalty
-    ("gp-css-no-mt", dict(care="gp", price="30", css=True, medecin_traitant=False), "30", 70, "21.00", "9.00", "0.00",
-     None),
+    (
+        "gp-css-no-mt",
+        dict(care="gp", price="30", css=True, medecin_traitant=False),
+        "30",
+        70,
+        "21.00",
+        "9.00",
+        "0.00",
+        None,
+    ),
     # first day covered by the rules
-    ("gp-first-day", dict(care="gp", price="30", date=dt.date(2024, 12, 22)), "30", 70, "19.00", "0.00", "11.00",
-     None),
+    ("gp-first-day", dict(care="gp", price="30", date=dt.date(2024, 12, 22)), "30", 70, "19.00", "0.00", "11.00", None),
 ]
 
 
@@ -240,7 +540,8 @@ def test_heavy_act_date_conflict_is_stated_only_between_the_two_dates():
 def test_flagged_rules_are_visible_in_the_assumptions():
     result = estimate(EstimateRequest(care="specialist", price="60", sector="2", date=JAN_2026))
     flagged = [a.params for a in result.assumptions if a.key == "flagged_rule"]
-    assert {"rule": "tariff.specialist_non_optam", "note": "specialist_non_optam_conflict", "confidence": "L"} in flagged
+    expected = {"rule": "tariff.specialist_non_optam", "note": "specialist_non_optam_conflict", "confidence": "L"}
+    assert expected in flagged
 
 
 def test_sector_3_pf_larger_than_the_payment_is_carried_over():
@@ -264,9 +565,33 @@ def test_dates_before_the_rules_are_refused():
 
 
 def test_hors_parcours_majoration_and_da_are_left_to_the_patient():
-    result = estimate(EstimateRequest(care="specialist", price="37", medecin_traitant=False, mutuelle=300,
-                                      date=JAN_2026))
+    result = estimate(
+        EstimateRequest(care="specialist", price="37", medecin_traitant=False, mutuelle=300, date=JAN_2026)
+    )
     assert result.majoration == D("10.60")
     assert result.not_coverable_fees == D("10.50")
     # Even a generous mutuelle leaves PF + majoration + DA.
     assert result.out_of_pocket == D("2.00") + D("10.60") + D("10.50")
+
+
+def test_explanation_walks_from_the_base_to_what_you_pay_in_order():
+    from bot.calculator import explain
+
+    result = estimate(EstimateRequest(care="specialist", price="31.50", mutuelle=100, date=JAN_2026))
+    for lang, fragments in {
+        "en": ["€31.50", "70% × €31.50 = €22.05", "−€2.00", "pays €20.05", "pays €9.45", "You pay: €2.00"],
+        "fr": ["31,50 €", "70 % × 31,50 € = 22,05 €", "−2,00 €", "verse 20,05 €", "verse 9,45 €", "charge : 2,00 €"],
+    }.items():
+        text = explain(result, lang)
+        positions = [text.index(fragment) for fragment in fragments]
+        assert positions == sorted(positions), lang
+
+
+def test_long_stay_explanation_shows_both_rates():
+    from bot.calculator import explain
+
+    result = estimate(EstimateRequest(care="hospital", price="41000", nights=40, date=JAN_2026))
+    assert result.full_rate_amount == D("11000.00")
+    assert "80% × €30,000.00 (the first 30 days) + 100% × €11,000.00 (from the 31st day) = €35,000.00" in explain(
+        result, "en"
+    )
