@@ -482,7 +482,12 @@ def _doctor(ctx: _Context) -> _Part:
     # Fees above the base: a hors-parcours dépassement autorisé (sector-1 specialists) is never coverable.
     above = price - base
     not_coverable = ZERO
-    if above > 0:
+    if above > 0 and request.css and sector != "3":
+        # Contracted doctors may not bill excess fees to a CSS holder (§1e): only the base is billable. A sector-3
+        # doctor is not bound by the convention, so the fees stay.
+        ctx.assume("css_excess_forbidden", amount=above)
+        price = base
+    elif above > 0:
         if hors_parcours and sector == "1" and care in SPECIALIST_CARES:
             not_coverable = above
             ctx.assume("hors_parcours_da", amount=above)
@@ -492,8 +497,6 @@ def _doctor(ctx: _Context) -> _Part:
             ctx.assume("sector_1_excess", amount=above)
         else:
             ctx.assume("excess_fees", amount=above)
-        if request.css:
-            ctx.assume("css_excess_forbidden", amount=above)
 
     part = _Part(
         price=price,
@@ -788,7 +791,7 @@ def estimate(request: EstimateRequest, rules: Rules | None = None) -> Estimate:
 
     return Estimate(
         request=request,
-        price=part.price,
+        price=request.price or ZERO,
         billed=money(billed),
         base=money(part.base),
         rate=part.rate,

@@ -119,6 +119,8 @@ def explain(estimate: Estimate, lang: str = "en") -> str:
         steps.append(render("steps", "price_none", lang))
     else:
         steps.append(render("steps", "price", lang, amount=estimate.price))
+        if not estimate.forfaits and estimate.billed != estimate.price:
+            steps.append(render("steps", "billable", lang, amount=estimate.billed))
     if estimate.base_reason in texts()["base_reason"]:
         reason = _text("base_reason", estimate.base_reason, lang)
     else:

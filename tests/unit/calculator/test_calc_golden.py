@@ -493,6 +493,17 @@ CASES = [
         "0.00",
         None,
     ),
+    # §1e CSS: a sector-2 specialist may not bill excess fees; the CSS tops up to 100% of the base
+    (
+        "specialist-s2-css",
+        dict(care="specialist", price="60", sector="2-optam", css=True),
+        "31.50",
+        70,
+        "22.05",
+        "9.45",
+        "0.00",
+        "31.50",
+    ),
     # first day covered by the rules
     ("gp-first-day", dict(care="gp", price="30", date=dt.date(2024, 12, 22)), "30", 70, "19.00", "0.00", "11.00", None),
 ]

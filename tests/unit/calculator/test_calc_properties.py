@@ -51,7 +51,12 @@ def test_the_three_payers_add_up_to_the_bill(request):
     assert result.statutory_paid + result.complementary_paid + result.out_of_pocket == result.billed
     price = request.price or ZERO
     charged = sum((f.charged for f in result.forfaits), ZERO)
-    assert result.billed == price + charged
+    if request.css and request.care in DOCTOR_CARES and request.sector != "3":
+        # A contracted doctor may not bill excess fees to a CSS holder: only the base is billable.
+        assert result.billed == min(price, result.base) == result.base
+        assert result.out_of_pocket == 0
+    else:
+        assert result.billed == price + charged
     if request.care == "hospital":
         assert {f.kind for f in result.forfaits} <= {"forfait_journalier"}
     elif request.care == "emergency":
