@@ -56,22 +56,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def request_from_args(args: argparse.Namespace) -> EstimateRequest:
-    mutuelle: Any = None if args.mutuelle.strip().lower() == "none" else args.mutuelle.strip().rstrip("%")
-    return EstimateRequest(
-        care=args.care,
-        price=args.price,
-        date=args.date or dt.date.today(),
-        age=args.age,
-        medecin_traitant=args.medecin_traitant == "yes",
-        sector=args.sector,
-        ald=args.ald == "yes",
-        pregnancy_month=args.pregnancy_month,
-        css=args.css == "yes",
-        mutuelle=mutuelle,
-        rate=args.rate,
-        nights=args.nights,
-        heavy_act=args.heavy_act == "yes",
-    )
+    fields = {
+        name: getattr(args, name)
+        for name in (
+            "care",
+            "price",
+            "date",
+            "age",
+            "medecin_traitant",
+            "sector",
+            "ald",
+            "pregnancy_month",
+            "css",
+            "mutuelle",
+            "rate",
+            "nights",
+            "heavy_act",
+        )
+    }
+    return EstimateRequest.from_fields(fields)
 
 
 def _dump(data: dict[str, Any]) -> str:

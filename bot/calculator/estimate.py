@@ -9,6 +9,7 @@ care; every sentence from ``texts.yml`` (see ``explain``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -154,6 +155,59 @@ class EstimateRequest:
     @property
     def effective_sector(self) -> str:
         return self.sector or "1"
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, Any]) -> EstimateRequest:
+        """Build a request from loose values, as a form or the command line gives them.
+
+        Keys are the field names; values may be strings ("yes"/"no", "2026-03-01", "100%", "none", "30,50").
+        Missing or empty values take the defaults. Raises CalculatorInputError.
+        """
+        values = {name: value for name, value in fields.items() if value not in (None, "")}
+        unknown = sorted(set(values) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise CalculatorInputError("unknown_field", names=", ".join(unknown))
+        for name in ("medecin_traitant", "ald", "css", "heavy_act"):
+            if name in values:
+                values[name] = _yes_no(name, values[name])
+        for name in ("age", "pregnancy_month", "rate", "nights"):
+            if name in values:
+                values[name] = _whole_number(name, values[name])
+        if isinstance(values.get("date"), str):
+            try:
+                values["date"] = dt.date.fromisoformat(values["date"].strip())
+            except ValueError:
+                raise CalculatorInputError("date_invalid", value=values["date"]) from None
+        if isinstance(values.get("mutuelle"), str):
+            level = values["mutuelle"].strip().rstrip("%").strip()
+            values["mutuelle"] = None if level.lower() in ("none", "no", "non", "aucune") else level
+        if isinstance(values.get("sector"), int):
+            values["sector"] = str(values["sector"])
+        if "care" not in values:
+            raise CalculatorInputError("unknown_care", care="", choices=", ".join(CARES))
+        return cls(**values)
+
+
+def _yes_no(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("yes", "y", "true", "1", "oui", "o"):
+        return True
+    if text in ("no", "n", "false", "0", "non"):
+        return False
+    raise CalculatorInputError("yes_no_invalid", name=name.replace("_", "-"), value=value)
+
+
+def _whole_number(name: str, value: Any) -> int:
+    if isinstance(value, bool):
+        raise CalculatorInputError("number_invalid", name=name.replace("_", "-"), value=value)
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise CalculatorInputError("number_invalid", name=name.replace("_", "-"), value=value) from None
 
 
 # --------------------------------------------------------------------------------------------------------- result
@@ -398,8 +452,8 @@ class _Context:
 
     def flat_deduction(self, kind: str, rule_key: str, gross: Decimal, already: Decimal = ZERO) -> Deduction | None:
         """A PF or franchise, unless the patient is exempt; never more than what is left of the gross payment."""
-        if self.exempt_from_pf_and_franchises():
-            return None
+        if gross <= 0 or self.exempt_from_pf_and_franchises():
+            return None  # nothing reimbursed, nothing to deduct from
         amount = self.value(rule_key)
         taken = min(amount, max(ZERO, gross - already))
         if taken < amount:

@@ -157,3 +157,55 @@ def test_errors_are_worded_in_french_when_asked(capsys):
 def test_help_exits_0(capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "--pregnancy-month" in out and "--heavy-act" in out
+
+
+def test_loose_fields_from_a_form_give_the_same_estimate_as_typed_ones():
+    import datetime as dt
+    from decimal import Decimal
+
+    from bot.calculator import EstimateRequest, estimate
+
+    loose = EstimateRequest.from_fields(
+        {
+            "care": "gp",
+            "price": "30,00",
+            "date": "2026-01-10",
+            "age": "40",
+            "medecin_traitant": "non",
+            "mutuelle": "100%",
+            "sector": 1,
+            "ald": "",
+            "pregnancy_month": None,
+        }
+    )
+    typed = EstimateRequest(
+        care="gp",
+        price=Decimal("30"),
+        date=dt.date(2026, 1, 10),
+        age=40,
+        medecin_traitant=False,
+        mutuelle=Decimal(100),
+        sector="1",
+    )
+    assert loose == typed
+    assert estimate(loose).out_of_pocket == Decimal("14.00")
+    assert EstimateRequest.from_fields({"care": "gp", "price": "30", "mutuelle": "none"}).mutuelle is None
+
+
+@pytest.mark.parametrize(
+    "fields, key",
+    [
+        ({"care": "gp", "price": "30", "ald": "maybe"}, "yes_no_invalid"),
+        ({"care": "gp", "price": "30", "age": "thirty"}, "number_invalid"),
+        ({"care": "gp", "price": "30", "date": "10/01/2026"}, "date_invalid"),
+        ({"care": "gp", "price": "30", "iban": "FR76..."}, "unknown_field"),
+        ({"price": "30"}, "unknown_care"),
+    ],
+)
+def test_loose_fields_are_checked(fields, key):
+    from bot.calculator import CalculatorInputError, EstimateRequest
+
+    with pytest.raises(CalculatorInputError) as info:
+        EstimateRequest.from_fields(fields)
+    assert info.value.key == key
+    assert info.value.message("fr") and info.value.message("en")
