@@ -293,7 +293,7 @@ class Estimate:
 
         ``exact=True`` keeps euros as ``Decimal`` (two decimals) for writers that can print them exactly.
         """
-        from bot.calculator.explain import assumption_text, explain
+        from bot.calculator.explain import assumption_text, chart_label, explain
 
         def eur(value: Decimal) -> float | Decimal:
             return money(value) if exact else float(money(value))
@@ -353,6 +353,8 @@ class Estimate:
         if lang:
             data["lang"] = lang
             data["explanation"] = explain(self, lang)
+            for part in data["chart"]:
+                part["label"] = chart_label(part["part"], self.complementary, lang)
         return data
 
 

@@ -98,6 +98,12 @@ def assumption_text(assumption: Assumption, lang: str) -> str:
     return render("assumptions", assumption.key, lang, **assumption.params)
 
 
+def chart_label(part: str, complementary: str, lang: str) -> str:
+    """Legend of one chart part; the complementary part is named after the cover (mutuelle or CSS)."""
+    key = f"complementary_{complementary}" if part == "complementary" else part
+    return _text("chart", key, lang)
+
+
 def error_message(key: str, params: dict[str, Any], lang: str = "en") -> str:
     return render("errors", key, lang, **params)
 

@@ -78,6 +78,7 @@ def test_json_has_the_documented_fields(capsys):
     assert data["billed"] == 1023.0
     assert data["forfaits"][0]["kind"] == "forfait_journalier" and data["forfaits"][0]["count"] == 4
     assert [p["part"] for p in data["chart"]] == ["statutory", "complementary", "you"]
+    assert [p["label"] for p in data["chart"]] == ["Sécurité sociale", "Complementary cover", "You"]
     assert all(a["text"] for a in data["assumptions"])
     assert all(s["sources"] and s["confidence"] in "HML" for s in data["sources"])
 
