@@ -32,7 +32,7 @@ OFFICIAL_HOSTS = ("ameli.fr", "service-public.fr")
 
 _WORD = re.compile(r"[^\W_]+")
 _URL = re.compile(r"https?://[^\s)>\]»\"'`]+")
-_PHONE = re.compile(r"(?<![\w/.-])(?:\+33\s?|0)\d(?:[ .]?\d\d){4}(?![\w/])|(?<![\w/.-])\d\d \d\d(?![\w/ ]\d)")
+_PHONE = re.compile(r"(?<![\w/.-])(?:\+33\s?|0)\d(?:[ .\n]?\d\d){4}(?![\w/])|(?<![\w/.-])\d\d \d\d(?![\w/ ]\d)")
 _CERFA = re.compile(r"cerfa\s*(?:n[°ºo]\s*)?(\d{5})", re.IGNORECASE)
 _FORM = re.compile(r"\bS\d{1,4}[a-z]?\b")
 
@@ -293,8 +293,11 @@ def test_parser_reads_questions_and_sources_in_both_spellings(tmp_path):
 
 
 def test_phone_checker_recognises_numbers_in_their_usual_spellings():
-    text = "Call 36 46, or 09 74 75 36 46, from abroad +33 9 74 75 36 46; not 01.23.45.67.89 nor 0612345678."
-    assert phones(text) == {"3646", "0974753646", "33974753646", "0123456789", "0612345678"}
+    text = (
+        "Call 36 46, or 09 74 75 36 46, from abroad +33 9 74 75 36 46;"
+        " not 01.23.45.67.89 nor 0612345678 nor 01 44\n55 66 77 (wrapped across two lines)."
+    )
+    assert phones(text) == {"3646", "0974753646", "33974753646", "0123456789", "0612345678", "0144556677"}
     assert phones("Dates like 22 December 2024, 15 May, 2026-11-23 and €19.61 are not phone numbers.") == set()
 
 
