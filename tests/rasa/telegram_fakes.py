@@ -108,7 +108,7 @@ class FakeBotApi:
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
-    def start(self) -> FakeBotApi:
+    def start(self, port: int = 0) -> FakeBotApi:
         ready = threading.Event()
         self._loop = asyncio.new_event_loop()
 
@@ -117,7 +117,7 @@ class FakeBotApi:
             app.router.add_route("*", "/bot{token}/{method}", self._handle)
             self._runner = web.AppRunner(app, access_log=None)
             await self._runner.setup()
-            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            site = web.TCPSite(self._runner, "127.0.0.1", port)
             await site.start()
             self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             ready.set()
