@@ -403,6 +403,7 @@ CASES = [
         "8.49",
         "8.49",
     ),
+    # §0 reduced forfait patient urgences €9.96 from 1 Mar 2026
     (
         "er-ald-mar",
         dict(care="emergency", ald=True, date=dt.date(2026, 3, 1)),
@@ -426,6 +427,7 @@ CASES = [
     ),
     # covered by the CSS and by a contrat responsable
     ("er-css", dict(care="emergency", css=True, date=dt.date(2026, 3, 1)), "0", 100, "0.00", "23.00", "0.00", "23.00"),
+    # §1g: a contrat responsable covers the forfait patient urgences
     (
         "er-mut",
         dict(care="emergency", mutuelle=100, date=dt.date(2026, 3, 1)),
@@ -462,6 +464,7 @@ CASES = [
         "0.00",
         None,
     ),
+    # §1b Mon soutien psy without a mutuelle: the 40% (€20) stays with the patient
     ("psychologist", dict(care="psychologist", price="50"), "50", 60, "30.00", "0.00", "20.00", None),
     # from age 3 only
     (
