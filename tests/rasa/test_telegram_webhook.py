@@ -326,3 +326,20 @@ def test_without_a_token_the_channel_is_off_and_nothing_breaks(fake_api: FakeBot
     health_status, health, webhook_status = run(scenario())
     assert (health_status, health["enabled"], webhook_status) == (200, False, 503)
     assert agent.received == []
+
+
+def test_a_malformed_token_turns_the_channel_off_and_says_why_without_quoting_it(
+    fake_api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    agent = ScriptedAgent(dialogue)
+
+    async def scenario() -> int:
+        env = telegram_env(fake_api.base_url, TELEGRAM_TOKEN="pasted the wrong thing")
+        async with rasa_channel_server(agent, env) as base:
+            return (await post(base, text_update("/start")))[0]
+
+    with caplog.at_level(logging.INFO):
+        assert run(scenario()) == 503
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "TELEGRAM_TOKEN" in logged and "pasted the wrong thing" not in logged
+    assert agent.received == [] and fake_api.calls == []
