@@ -153,7 +153,7 @@ class TelegramOutput(RasaTelegramOutput):
                 parse_mode="HTML",
                 disable_web_page_preview=True,
                 reply_markup=keyboard,
-                raise_bad_request=True,
+                raise_unparsable=True,
             )
         except telegram_errors.CantParseEntities:
             # Should not happen with our own HTML; if it does, the user still gets the words.
@@ -161,7 +161,7 @@ class TelegramOutput(RasaTelegramOutput):
             await self._call("sendMessage", self.send_message, chat_id, to_plain(part), reply_markup=keyboard)
 
     async def _call(
-        self, method: str, send: Callable[..., Awaitable[Any]], *args: Any, raise_bad_request: bool = False, **kw: Any
+        self, method: str, send: Callable[..., Awaitable[Any]], *args: Any, raise_unparsable: bool = False, **kw: Any
     ) -> Any:
         """One Bot API call; failures are logged (without content), never raised into the dialogue."""
         for attempt in (1, 2):
@@ -173,7 +173,7 @@ class TelegramOutput(RasaTelegramOutput):
                     return None
                 await asyncio.sleep(error.timeout)
             except telegram_errors.BadRequest as error:
-                if raise_bad_request and isinstance(error, telegram_errors.CantParseEntities):
+                if raise_unparsable and isinstance(error, telegram_errors.CantParseEntities):
                     raise
                 logger.error("Telegram %s refused: %s", method, self.config.redact(str(error)))
                 return None
