@@ -35,6 +35,7 @@ from bot.channels.telegram_config import SECRET_HEADER, TelegramConfig
 from bot.channels.telegram_format import (
     CALLBACK_ANSWER_LIMIT,
     ButtonPayloads,
+    citation,
     keyboard_rows,
     preformatted,
     split_html,
@@ -120,6 +121,8 @@ class TelegramOutput(RasaTelegramOutput):
             title = json_message.get("title")
             heading = f"<b>{to_html(title)}</b>\n" if isinstance(title, str) and title.strip() else ""
             await self.send_html(recipient_id, heading + preformatted(text))
+        elif kind == "citation" and citation(json_message):
+            await self.send_html(recipient_id, citation(json_message) or "")
         elif isinstance(text, str) and text.strip():
             await self.send_html(recipient_id, to_html(text))
         else:

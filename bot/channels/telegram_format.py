@@ -92,6 +92,18 @@ def preformatted(text: str) -> str:
     return f"<pre>{_escape(text.strip(chr(10)))}</pre>"
 
 
+def citation(payload: dict) -> str | None:
+    """A knowledge answer's source as one line, "📚 <linked title>" (no words to translate), or None."""
+    title, source = payload.get("title"), payload.get("source")
+    if isinstance(title, list):
+        title = " › ".join(str(part) for part in title)
+    if not isinstance(title, str) or not title.strip():
+        return None
+    if isinstance(source, str) and _SAFE_URL.match(source) and source.lower().startswith(("https://", "http://")):
+        return f'📚 <a href="{html.escape(source, quote=True)}">{_escape(title.strip())}</a>'
+    return f"📚 <i>{_escape(title.strip())}</i>"
+
+
 def to_plain(markup: str) -> str:
     """The visible text of Telegram HTML (the fallback when Telegram refuses the formatting)."""
     return html.unescape(re.sub(r"<[^>]*>", "", markup))

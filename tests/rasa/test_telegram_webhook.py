@@ -254,12 +254,14 @@ def test_an_update_sent_twice_is_handled_once(fake_api: FakeBotApi) -> None:
     assert [m.text for m in agent.received] == ["hello"]
 
 
-def test_letters_images_and_unknown_custom_payloads(fake_api: FakeBotApi) -> None:
+def test_letters_citations_images_and_unknown_custom_payloads(fake_api: FakeBotApi) -> None:
     letter = "Madame, Monsieur,\n\nJe vous prie de <bien vouloir> ...\n\nCordialement"
     replies = [
         {"custom": {"type": "letter", "title": "Letter to your CPAM", "text": letter}},
         {"custom": {"type": "some_widget_only_the_web_knows", "data": [1, 2]}},
         {"image": "https://www.example.org/carte-vitale.png"},
+        {"custom": {"type": "citation", "id": "carte-vitale", "lang": "en", "title": "The Carte Vitale > Lost card",
+                    "source": "https://www.ameli.fr/assure", "last_reviewed": "2026-11-23"}},
     ]
     agent = ScriptedAgent(lambda text, _: replies)
 
@@ -268,9 +270,12 @@ def test_letters_images_and_unknown_custom_payloads(fake_api: FakeBotApi) -> Non
             await post(base, text_update("write the letter"))
 
     run(scenario())
-    (sent,) = fake_api.sent_messages()
+    sent, source = fake_api.sent_messages()
     kinds = {entity["type"]: entity_text(sent, entity) for entity in sent["entities"]}
     assert kinds == {"bold": "Letter to your CPAM", "pre": letter}
+    assert source["text"] == "📚 The Carte Vitale > Lost card"
+    (link,) = source["entities"]
+    assert (entity_text(source, link), link["url"]) == ("The Carte Vitale > Lost card", "https://www.ameli.fr/assure")
     (photo,) = fake_api.calls_to("sendPhoto")
     assert photo.params["photo"] == "https://www.example.org/carte-vitale.png"
 
