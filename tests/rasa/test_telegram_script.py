@@ -121,3 +121,13 @@ def test_polling_stops_when_the_server_refuses_the_secret(fake_api: FakeBotApi) 
     assert returncode == 1
     assert "TELEGRAM_SECRET_TOKEN" in stderr
     assert agent.received == [] and len(fake_api.updates) == 1  # not confirmed: delivered later, once fixed
+
+
+def test_polling_keeps_updates_at_telegram_while_the_rasa_server_is_down(fake_api: FakeBotApi) -> None:
+    fake_api.updates = [text_update("hello")]
+    down = f"http://127.0.0.1:{free_port()}"
+    done = run_script(script_env(fake_api.base_url), "--attempts", "2", "poll", "--once", "--timeout", "1",
+                      "--rasa-url", down)  # fmt: skip
+    assert done.returncode == 1
+    assert "rasa server unreachable" in done.stderr
+    assert len(fake_api.updates) == 1  # not confirmed: Telegram will hand it over again
