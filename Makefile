@@ -1,0 +1,45 @@
+# Expat Santé — one command set for people and CI.  `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+RASA_VENV := .venv/rasa/.requirements.sha256
+ACTIONS_VENV := .venv/actions/.requirements.sha256
+MODEL := models/expat-sante.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+ENV := source scripts/env.sh &&
+
+.PHONY: help install index train run test eval bench clean telegram-webhook telegram-poll
+
+help: ## Show this help
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(RASA_VENV) $(ACTIONS_VENV) ## Create both pinned environments (first run only; later runs reuse them)
+
+$(RASA_VENV): requirements/rasa.txt scripts/venv.sh
+	@scripts/venv.sh rasa 3.10 requirements/rasa.txt
+
+$(ACTIONS_VENV): requirements/actions.txt scripts/venv.sh
+	@scripts/venv.sh actions 3.11 requirements/actions.txt
+
+index: $(ACTIONS_VENV) ## Build the knowledge index if the knowledge or the embedding model changed
+	@$(ENV) .venv/actions/bin/python -m bot index
+
+$(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)
+	@scripts/train.sh
+
+train: $(MODEL) ## Train the Rasa model if config.yml, domain.yml or data/ changed
+
+run: install index train ## Start everything: action server + rasa server (REST, socket.io); Ctrl-C stops both
+	@scripts/run.sh
+
+test: install index train ## Run the whole test suite (unit, rasa-side, validation, stories, integration)
+	@scripts/test.sh
+
+telegram-webhook: | $(RASA_VENV) ## Register TELEGRAM_WEBHOOK_URL with Telegram (retried; see docs/telegram.md)
+	@$(ENV) .venv/rasa/bin/python scripts/telegram.py set-webhook
+
+telegram-poll: | $(RASA_VENV) ## No public URL: relay Telegram updates to the local server (run beside `make run`)
+	@$(ENV) .venv/rasa/bin/python scripts/telegram.py poll --rasa-url http://127.0.0.1:$${RASA_PORT}
+
+clean: ## Remove built artefacts (index, model, logs, tracker database); keeps the environments
+	rm -rf var models results

@@ -1,0 +1,54 @@
+"""Action server: ``python -m actions`` — rasa-sdk's endpoint, on loopback by default.
+
+Unlike ``python -m rasa_sdk``, it binds to ACTION_HOST (127.0.0.1 unless set) and loads the knowledge index and the
+models before it accepts requests, so the first user does not wait for them, and a missing or mismatched index
+stops the start-up with a message naming the fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic
+
+logger = logging.getLogger("actions")
+
+
+def warm_up() -> None:
+    """Load everything a first request needs: the retriever (index, embedding model, lemmatisers), language id."""
+    from bot.language import identify
+    from bot.retrieval import get_retriever
+
+    get_retriever().search("carte vitale", k=1)
+    identify("bonjour tout le monde")
+
+
+async def _warm_up(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
+    logger.info("loading the knowledge index and models")
+    await loop.run_in_executor(None, warm_up)
+    logger.info("ready")
+
+
+def build_app() -> Sanic:
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    app = create_app(executor, cors_origins=None)
+    app.register_listener(_warm_up, "before_server_start")
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)-8s %(name)s - %(message)s"
+    )
+    host = os.environ.get("ACTION_HOST", "127.0.0.1")
+    port = int(os.environ.get("ACTION_PORT", "5055"))
+    build_app().run(host=host, port=port, single_process=True, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Which language to answer in: explicit switch > channel hint > per-message identification.
+
+Identification uses lingua (its models ship inside the package) restricted to English and French. It only changes
+the conversation's language on a message that says enough: "ok", "merci", "thanks", a name or a number never flip it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+SUPPORTED = ("en", "fr")
+
+# Words that say nothing about the language a person wants to be answered in: they are used by speakers of both.
+_NEUTRAL_WORDS = frozenset(
+    """ok okay oki oui yes no non merci thanks thank thx ty cool super top parfait perfect bye ciao salut hi hello
+    bonjour bonsoir hey coucou yep yeah nope d'accord dac lol mdr please stp svp euh hmm ah oh""".split()
+)
+# French administrative terms that English speakers use as they are ("my carte vitale", "a mutuelle"): they say
+# nothing about the language of the sentence around them.
+_LOAN_TERMS = frozenset(
+    """carte vitale mutuelle mutuelles cpam ameli sécurité securite sécu secu sociale puma urssaf css ceam médecin medecin
+    traitant attestation droits feuille soins tiers payant nir caf samu cerfa prefecture préfecture titre séjour sejour
+    complémentaire complementaire santé sante solidaire forfait journalier franchise franchises rib siret""".split()
+)
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+#: Identification must be at least this confident to change the conversation's language.
+MIN_CONFIDENCE = 0.80
+#: ... and the message must contain at least this many words that are not neutral.
+MIN_WORDS = 2
+
+
+@lru_cache(maxsize=1)
+def _detector():  # type: ignore[no-untyped-def]
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.FRENCH).build()
+
+
+def normalise(code: object) -> str | None:
+    """'fr', 'fr-FR', 'FR_ca', 'français' → 'fr'; 'en-GB', 'english' → 'en'; anything else → None."""
+    if not isinstance(code, str):
+        return None
+    value = code.strip().lower()
+    if value.startswith(("fr", "français", "francais")):
+        return "fr"
+    if value.startswith(("en", "anglais")):
+        return "en"
+    return None
+
+
+@dataclass(frozen=True)
+class Identification:
+    language: str | None  # None when the text is too short or too ambiguous to tell
+    confidence: float
+
+
+def identify(text: str, min_words: int = MIN_WORDS) -> Identification:
+    """The language of ``text`` if the text says enough to tell, else ``Identification(None, …)``."""
+    words = [w.lower() for w in _WORD.findall(text or "")]
+    meaningful = [w for w in words if w not in _NEUTRAL_WORDS and w not in _LOAN_TERMS]
+    if not meaningful:
+        return Identification(None, 0.0)
+    best = _detector().compute_language_confidence_values(" ".join(meaningful))[0]
+    if best.value < MIN_CONFIDENCE and len(meaningful) < len(words):
+        # Too few telling words once the loan terms are set aside ("comment commander ma carte vitale"):
+        # the whole sentence, loan terms included, decides.
+        best = _detector().compute_language_confidence_values(" ".join(words))[0]
+    language = "en" if best.language.name == "ENGLISH" else "fr"
+    if best.value < MIN_CONFIDENCE:
+        return Identification(None, best.value)
+    if len(meaningful) < min_words:
+        return Identification(None, best.value)
+    return Identification(language, best.value)
+
+
+_GREETINGS = {"bonjour": "fr", "bonsoir": "fr", "salut": "fr", "coucou": "fr", "hello": "en", "hi": "en", "hey": "en"}
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    language: str
+    pinned: bool  # True once the user explicitly asked for a language: hints and identification no longer change it
+    reason: str  # explicit | pinned | channel | detected | greeting | kept | default
+
+
+def choose_language(
+    *,
+    current: str | None,
+    pinned: bool,
+    explicit: str | None,
+    channel_hint: str | None,
+    text: str,
+    default: str = "en",
+) -> LanguageChoice:
+    """Decide the language of the reply to one user message."""
+    explicit_code = normalise(explicit)
+    if explicit_code:
+        return LanguageChoice(explicit_code, True, "explicit")
+    if pinned and current in SUPPORTED:
+        return LanguageChoice(current, True, "pinned")
+    hint = normalise(channel_hint)
+    if hint:
+        return LanguageChoice(hint, False, "channel")
+    # Once a conversation has a language, one word is not enough to change it; on the first message it is.
+    identified = identify(text, min_words=MIN_WORDS if current in SUPPORTED else 1).language
+    if identified:
+        return LanguageChoice(identified, False, "detected")
+    if current in SUPPORTED:
+        return LanguageChoice(current, False, "kept")
+    # First message and nothing conclusive: a lone greeting still tells us how the person speaks.
+    words = [w.lower() for w in _WORD.findall(text or "")]
+    greeting = next((_GREETINGS[w] for w in words if w in _GREETINGS), None)
+    if greeting:
+        return LanguageChoice(greeting, False, "greeting")
+    return LanguageChoice(default if default in SUPPORTED else "en", False, "default")

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite (called by `make test` and by CI). Each stage runs even if an earlier one failed;
+# the last line sums up every stage, and the exit code is non-zero if any failed.
+set -uo pipefail
+. scripts/env.sh
+rm -rf var/test-results; mkdir -p var/log var/test-results tests/artifacts
+export PYTHONDONTWRITEBYTECODE=1
+failed_stages=()
+stage() {  # stage NAME COMMAND...
+  local name="$1"; shift
+  echo; echo "=== $name"
+  local start=$(date +%s)
+  "$@"
+  local rc=$?
+  # pytest exits 5 when a folder holds no test yet: not a failure of the stage.
+  if [ $rc -ne 0 ] && [ $rc -ne 5 ]; then failed_stages+=("$name"); echo "--- $name: FAILED (exit $rc)"; fi
+  echo "--- $name: $(( $(date +%s) - start )) s"
+}
+
+stage "unit tests (action side, Python 3.11)" \
+  .venv/actions/bin/python -m pytest tests/unit -q -p no:cacheprovider --junitxml=var/test-results/unit.xml
+stage "rasa-side tests (channels, Python 3.10)" \
+  .venv/rasa/bin/python -m pytest tests/rasa -q -p no:cacheprovider --junitxml=var/test-results/rasa.xml
+stage "rasa data validate" \
+  bash -c '.venv/rasa/bin/rasa data validate --domain domain.yml --data data > var/log/validate.log 2>&1 || { grep -v "Location .file" var/log/validate.log | tail -n 30; exit 1; }'
+stage "story tests (rasa test core, English and French)" \
+  .venv/rasa/bin/python scripts/story_tests.py
+stage "integration tests (both servers, REST, English and French)" \
+  .venv/rasa/bin/python -m pytest tests/integration -q -p no:cacheprovider --junitxml=var/test-results/integration.xml
+
+echo
+.venv/actions/bin/python scripts/test_summary.py var/test-results "${failed_stages[@]+"${failed_stages[@]}"}"

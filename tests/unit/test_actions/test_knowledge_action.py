@@ -1,0 +1,75 @@
+"""The knowledge answer action, over a fake retriever (retrieval itself is tested in tests/unit/retrieval)."""
+
+from __future__ import annotations
+
+import pytest
+
+import actions.knowledge as knowledge
+from bot.retrieval import Answer, Hit
+
+from .conftest import make_tracker, responses
+
+
+def hit(doc_id: str, lang: str = "en", questions=("How do I order it?",)) -> Hit:
+    return Hit(
+        id=f"{doc_id}#section", doc_id=doc_id, lang=lang, title=doc_id.title(), heading="Section",
+        title_path=f"{doc_id.title()} › Section", text=f"Passage about {doc_id}.",
+        source=f"https://www.ameli.fr/{doc_id}", last_reviewed="2026-11-23", score=0.9, questions=questions,
+    )
+
+
+class FakeRetriever:
+    def __init__(self, answer: Answer) -> None:
+        self.answer_value = answer
+        self.calls: list[tuple] = []
+
+    def answer(self, query, lang, intent=None):
+        self.calls.append((query, lang, intent))
+        return self.answer_value
+
+
+@pytest.fixture
+def use_retriever(monkeypatch):
+    def install(answer: Answer) -> FakeRetriever:
+        fake = FakeRetriever(answer)
+        monkeypatch.setattr(knowledge, "get_retriever", lambda: fake)
+        return fake
+
+    return install
+
+
+async def test_confident_answer_sends_passage_citation_and_related_buttons(dispatcher, use_retriever):
+    fake = use_retriever(Answer(True, hit("carte-vitale"), (hit("ameli-account"), hit("contacts", questions=()))))
+    tracker = make_tracker("How do I order my carte vitale?", intent="ask_knowledge", slots={"language": "en"})
+    events = await knowledge.ActionAnswerKnowledge().run(dispatcher, tracker, {})
+
+    assert fake.calls == [("How do I order my carte vitale?", "en", "ask_knowledge")]
+    assert responses(dispatcher) == ["utter_knowledge_answer", None, "utter_knowledge_related"]
+    answer = dispatcher.messages[0]
+    assert answer["passage"] == "Passage about carte-vitale." and answer["source_url"] == "https://www.ameli.fr/carte-vitale"
+    assert answer["reviewed"] == "2026-11-23" and answer["heading"] == "Carte-Vitale › Section"
+    assert dispatcher.messages[1]["custom"]["type"] == "citation"
+    assert [b["payload"] for b in dispatcher.messages[2]["buttons"]] == ["How do I order it?", "Contacts"]
+    assert events == [{"event": "slot", "timestamp": None, "name": "knowledge_topic", "value": "carte-vitale"}]
+
+
+async def test_other_language_answer_says_so_first(dispatcher, use_retriever):
+    use_retriever(Answer(True, hit("glossary", lang="en"), (), other_language=True))
+    tracker = make_tracker("c'est quoi le glossaire", intent="ask_knowledge", slots={"language": "fr"})
+    await knowledge.ActionAnswerKnowledge().run(dispatcher, tracker, {})
+    assert responses(dispatcher)[:2] == ["utter_knowledge_other_language", "utter_knowledge_answer"]
+
+
+async def test_below_threshold_says_it_does_not_know(dispatcher, use_retriever):
+    use_retriever(Answer(False, hit("carte-vitale"), (), score=0.1))
+    tracker = make_tracker("what is the meaning of life", intent="nlu_fallback", slots={"language": "en"})
+    events = await knowledge.ActionAnswerKnowledge().run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_knowledge_unknown"]
+    assert events[0]["name"] == "knowledge_topic" and events[0]["value"] is None
+
+
+async def test_payload_or_empty_text_is_not_searched(dispatcher, use_retriever):
+    fake = use_retriever(Answer(True, hit("carte-vitale")))
+    tracker = make_tracker("/ask_knowledge", intent="ask_knowledge", slots={"language": "en"})
+    await knowledge.ActionAnswerKnowledge().run(dispatcher, tracker, {})
+    assert fake.calls == [] and responses(dispatcher) == ["utter_knowledge_unknown"]

@@ -1,0 +1,70 @@
+"""Which language the assistant answers in."""
+
+import pytest
+
+from bot.language import choose_language, identify, normalise
+
+
+def choose(text, current=None, pinned=False, explicit=None, hint=None):
+    return choose_language(current=current, pinned=pinned, explicit=explicit, channel_hint=hint, text=text)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Comment obtenir ma carte vitale ?", "fr"),
+        ("How do I get a carte vitale?", "en"),
+        ("Combien je paie chez le dermatologue à 50 euros sans mutuelle ?", "fr"),
+        ("How much will I get back for a €30 GP visit? I have a médecin traitant and no mutuelle", "en"),
+        ("je suis étudiant", "fr"),
+        ("I lost my carte vitale", "en"),
+    ],
+)
+def test_sentences_are_identified_even_with_french_admin_terms(text, expected):
+    assert identify(text).language == expected
+
+
+@pytest.mark.parametrize("word", ["ok", "merci", "thanks", "OK!", "d'accord", "super", "mutuelle", "CPAM", "123", "😀"])
+def test_neutral_words_never_flip_an_ongoing_conversation(word):
+    assert choose(word, current="en").language == "en"
+    assert choose(word, current="fr").language == "fr"
+
+
+def test_first_greeting_sets_the_language():
+    assert choose("Bonjour").language == "fr"
+    assert choose("Hello").language == "en"
+    assert choose("Bonjour !").reason == "greeting"
+
+
+def test_a_full_sentence_switches_an_ongoing_conversation():
+    choice = choose("Je voudrais savoir comment déclarer mon médecin traitant", current="en")
+    assert (choice.language, choice.pinned) == ("fr", False)
+
+
+def test_explicit_switch_beats_hint_and_text_and_pins_the_language():
+    choice = choose("please answer in French", current="en", explicit="fr", hint="en")
+    assert (choice.language, choice.pinned, choice.reason) == ("fr", True, "explicit")
+    later = choose("What is a mutuelle and do I need one?", current="fr", pinned=True, hint="en")
+    assert later.language == "fr" and later.pinned
+
+
+def test_channel_hint_beats_identification():
+    assert choose("How do I get my card?", hint="fr-FR").language == "fr"
+    assert choose("Comment avoir ma carte ?", hint="en").language == "en"
+
+
+def test_unusable_hint_is_ignored():
+    assert choose("Comment avoir ma carte vitale ?", hint="de").language == "fr"
+
+
+def test_default_language_when_nothing_is_known():
+    assert choose("ok").language == "en"
+    assert choose_language(current=None, pinned=False, explicit=None, channel_hint=None, text="", default="fr").language == "fr"
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [("fr", "fr"), ("fr-CA", "fr"), ("FR_be", "fr"), ("français", "fr"), ("en-GB", "en"), ("English", "en"), ("de", None), (None, None), (3, None)],
+)
+def test_language_codes_are_normalised(code, expected):
+    assert normalise(code) == expected
