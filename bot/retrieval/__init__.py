@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.retrieval.embedding import ModelIntegrityError, ModelUnavailableError
 from bot.retrieval.index import IndexMismatchError, IndexMissingError, ensure_index
 from bot.retrieval.passages import Passage
-from bot.retrieval.retriever import Answer, Hit, Retriever, get_retriever
+from bot.retrieval.retriever import Answer, Hit, Retriever, get_retriever, reset_retriever
 
 __all__ = [
     "Answer",
@@ -21,4 +21,5 @@ __all__ = [
     "Retriever",
     "ensure_index",
     "get_retriever",
+    "reset_retriever",
 ]

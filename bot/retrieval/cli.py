@@ -84,14 +84,17 @@ def evaluate(argv: list[str]) -> int:
 
     questions = load_questions(args.eval_set)
     retriever = get_retriever()
-    unknown = unknown_targets(questions, retriever)
+    unknown = unknown_targets(questions, retriever.passages)
     if unknown:
         print(f"{args.eval_set}: expected ids not in the knowledge base: {', '.join(unknown)}", file=sys.stderr)
         return 1
     if args.write_tuning:
         tuned, note = tune(retriever, questions)
         write_tuning(tuned, args.eval_set.relative_to(PROJECT_ROOT) if args.eval_set.is_absolute() else args.eval_set, note)
-        print(f"wrote bot/retrieval/tuning.json: {note}; thresholds {tuned.thresholds}\n")
+        print(f"wrote bot/retrieval/tuning.json: {note}; thresholds {tuned.thresholds}")
+        for lang, fusion in tuned.fusion.items():
+            print(f"  {lang}: {fusion.to_json()}")
+        print()
     answerable = [q for q in questions if q.answerable]
     counts = {lang: sum(q.lang == lang for q in answerable) for lang in ("en", "fr")}
     print(

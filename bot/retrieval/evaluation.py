@@ -14,13 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from bot.knowledge import LANGUAGES
-from bot.retrieval.retriever import METHODS, TUNING_FILE, Retriever, Tuning
+from bot.retrieval.passages import Passage
+from bot.retrieval.retriever import METHODS, TUNING_FILE, Fusion, Retriever, Tuning
 
 CUTOFFS = (1, 3)
 
@@ -58,9 +61,30 @@ def load_questions(path: Path) -> list[Question]:
     return questions
 
 
-def unknown_targets(questions: list[Question], retriever: Retriever) -> list[str]:
+def _words(text: str) -> frozenset[str]:
+    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
+    return frozenset(re.findall(r"[a-z0-9]+", folded))
+
+
+def close_to_examples(questions: list[Question], passages: list[Passage], limit: float = 0.6) -> list[str]:
+    """Eval questions whose words overlap an article's own example question too much (Jaccard ≥ ``limit``).
+
+    The set must test paraphrases, not the questions the index already contains.
+    """
+    examples = [(p.lang, q, _words(q)) for p in passages for q in p.questions]
+    close = []
+    for question in questions:
+        words = _words(question.q)
+        for lang, example, example_words in examples:
+            union = words | example_words
+            if lang == question.lang and union and len(words & example_words) / len(union) >= limit:
+                close.append(f"{question.q!r} ~ {example!r}")
+    return close
+
+
+def unknown_targets(questions: list[Question], passages: list[Passage]) -> list[str]:
     """Expected ids that match no passage or document in the question's language (the set has drifted)."""
-    known = {(p.lang, p.id) for p in retriever.passages} | {(p.lang, p.doc_id) for p in retriever.passages}
+    known = {(p.lang, p.id) for p in passages} | {(p.lang, p.doc_id) for p in passages}
     return sorted({f"{q.lang}:{e}" for q in questions for e in q.expect if (q.lang, e) not in known})
 
 
@@ -93,13 +117,15 @@ class Scores:
         return self.reciprocal / self.n if self.n else 0.0
 
 
-def evaluate(retriever: Retriever, questions: list[Question]) -> dict[tuple[str, str], Scores]:
+def evaluate(
+    retriever: Retriever, questions: list[Question], methods: tuple[str, ...] = METHODS
+) -> dict[tuple[str, str], Scores]:
     """Scores per (language, method) over the answerable questions."""
     table: dict[tuple[str, str], Scores] = {}
     for question in questions:
         if not question.answerable:
             continue
-        for method in METHODS:
+        for method in methods:
             ranked = retriever.rank(question.q, question.lang, method)
             table.setdefault((question.lang, method), Scores()).add(first_relevant_rank(question, ranked, retriever))
     return table
@@ -188,51 +214,44 @@ def threshold_report(by_lang: dict[str, list[Decision]], thresholds: dict[str, f
 
 # --- fusion parameters ------------------------------------------------------------------------------------------
 
-ALPHAS = (0.3, 0.5, 0.7)
-RRF_KS = (5, 10, 30, 60)
-WEIGHTS = (
-    {"passage": 1.0, "question": 1.0, "bm25": 1.0},
-    {"passage": 1.0, "question": 1.0, "bm25": 0.5},
-    {"passage": 1.0, "question": 1.0, "bm25": 2.0},
-    {"passage": 0.5, "question": 1.0, "bm25": 1.0},
+ALPHAS = (0.2, 0.3, 0.5)
+RRF_KS = (5, 10, 30)
+WEIGHTS = tuple(
+    {"passage": 1.0, "question": question, "bm25": bm25, "chargram": chargram, "static": static}
+    for question, bm25, chargram, static in itertools.product((1.0, 2.0), (1.0, 2.0), (0.0, 1.0), (0.0, 1.0))
 )
 
 
 def tune(retriever: Retriever, questions: list[Question]) -> tuple[Tuning, str]:
-    """Grid-search the fusion on the dev half (mean over languages of R@3, then MRR), then the thresholds."""
+    """Per language, grid-search the fusion on the dev half (R@3, then MRR), then the threshold."""
     dev = [q for q in questions if q.split == "dev"]
     original = retriever.tuning
-    best_key, best_tuning = None, original
-    for alpha, rrf_k, weights in itertools.product(ALPHAS, RRF_KS, WEIGHTS):
-        retriever.tuning = Tuning(thresholds=original.thresholds, alpha=alpha, rrf_k=rrf_k, weights=weights)
-        table = evaluate(retriever, dev)
-        hybrid = [table[(lang, "hybrid")] for lang in LANGUAGES if (lang, "hybrid") in table]
-        key = (
-            round(sum(s.recall(3) for s in hybrid) / len(hybrid), 4),
-            round(sum(s.mrr for s in hybrid) / len(hybrid), 4),
-        )
-        if best_key is None or key > best_key:
-            best_key, best_tuning = key, retriever.tuning
-    retriever.tuning = best_tuning
+    fusion: dict[str, Fusion] = {}
+    notes = []
+    for lang in LANGUAGES:
+        dev_lang = [q for q in dev if q.lang == lang]
+        best_key, best = None, original.for_lang(lang)
+        for alpha, rrf_k, weights in itertools.product(ALPHAS, RRF_KS, WEIGHTS):
+            candidate = Fusion(alpha=alpha, rrf_k=rrf_k, weights=weights)
+            retriever.tuning = Tuning(original.thresholds, {**original.fusion, lang: candidate})
+            scores = evaluate(retriever, dev_lang, ("hybrid",)).get((lang, "hybrid"))
+            if scores is None:
+                break
+            key = (round(scores.recall(3), 4), round(scores.mrr, 4), round(scores.recall(1), 4))
+            if best_key is None or key > best_key:
+                best_key, best = key, candidate
+        fusion[lang] = best
+        notes.append(f"{lang}: dev R@3={best_key[0] if best_key else None} MRR={best_key[1] if best_key else None}")
+    retriever.tuning = Tuning(original.thresholds, fusion)
     by_lang = decisions(retriever, dev)
-    thresholds = {lang: best_threshold(items) for lang, items in by_lang.items()}
-    tuned = Tuning(thresholds=thresholds, alpha=best_tuning.alpha, rrf_k=best_tuning.rrf_k, weights=best_tuning.weights)
+    tuned = Tuning({lang: best_threshold(items) for lang, items in by_lang.items()}, fusion)
     retriever.tuning = tuned
-    note = (
-        f"fusion grid-searched on the dev half ({len(dev)} questions): alpha={tuned.alpha}, rrf_k={tuned.rrf_k}, "
-        f"weights={tuned.weights}; dev hybrid mean R@3={best_key[0]}, MRR={best_key[1]}"
-    )
-    return tuned, note
+    return tuned, f"fusion and thresholds chosen on the dev half ({len(dev)} questions); " + "; ".join(notes)
 
 
 def write_tuning(tuning: Tuning, eval_set: Path, note: str, path: Path = TUNING_FILE) -> None:
     data = {
-        "thresholds": tuning.thresholds,
-        "alpha": tuning.alpha,
-        "rrf_k": tuning.rrf_k,
-        "weights": tuning.weights,
-        "note": note,
-        "eval_set": eval_set.as_posix(),
-        "tuned_on": dt.date.today().isoformat(),
+        lang: {"threshold": tuning.thresholds[lang], **tuning.for_lang(lang).to_json()} for lang in LANGUAGES
     }
+    data.update({"note": note, "eval_set": eval_set.as_posix(), "tuned_on": dt.date.today().isoformat()})
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -4,6 +4,7 @@
 
     vectors.faiss   inner-product flat index over unit vectors (= cosine): passage texts, then example questions
     passages.json   the passages, which passage each vector row belongs to, and every passage's BM25 terms
+    static_vectors.npy  spaCy static word vectors of the same rows (French rows; zeros elsewhere)
     manifest.json   model name and weights sha256, content hash, passage format, library versions, build time
 
 The manifest is written last, so a half-written index never looks valid. An index is *stale* when the knowledge
@@ -32,6 +33,7 @@ from bot.settings import Settings, get_settings
 VECTORS_FILE = "vectors.faiss"
 PASSAGES_FILE = "passages.json"
 MANIFEST_FILE = "manifest.json"
+STATIC_FILE = "static_vectors.npy"
 FIX = "run `python -m bot index` (or `make run`, which builds it)"
 
 #: Row kinds in the vector index.
@@ -101,6 +103,7 @@ class KnowledgeIndex:
     terms: list[list[str]]  # BM25 terms per passage
     manifest: dict
     row_keys: list[str] = field(default_factory=list)  # hash of each row's encoded text (vector re-use)
+    static: np.ndarray | None = None  # spaCy static vectors per vector row (zeros for languages without vectors)
 
     @classmethod
     def build(cls, settings: Settings, encoder: Encoder | None = None) -> KnowledgeIndex:
@@ -126,10 +129,20 @@ class KnowledgeIndex:
         if len(vectors):
             index.add(vectors)
         terms: list[list[str]] = [[] for _ in passages]
+        static: np.ndarray | None = None
         for lang in sorted({p.lang for p in passages}):
             positions = [i for i, p in enumerate(passages) if p.lang == lang]
-            for i, analysed in zip(positions, analyse_many([passages[i].lexical_text for i in positions], lang)):
-                terms[i] = analysed
+            analysed, _ = analyse_many([passages[i].lexical_text for i in positions], lang)
+            for i, passage_terms in zip(positions, analysed):
+                terms[i] = passage_terms
+            # Static word vectors (French only here) of every vector row of this language: a second dense signal
+            # that knows French, where the English-centred sentence encoder is weak.
+            lang_rows = [row for row, position in enumerate(rows) if passages[position].lang == lang]
+            _, row_vectors = analyse_many([texts[row] for row in lang_rows], lang)
+            if row_vectors is not None:
+                if static is None:
+                    static = np.zeros((len(texts), row_vectors.shape[1]), dtype=np.float32)
+                static[lang_rows] = row_vectors
         manifest = {
             **identity,
             "dimension": encoder.dimension,
@@ -144,7 +157,7 @@ class KnowledgeIndex:
         }
         return cls(
             passages, index, np.array(rows, dtype=np.int64), np.array(kinds, dtype=np.int8), terms, manifest,
-            [_text_key(text) for text in texts],
+            [_text_key(text) for text in texts], static,
         )
 
     def save(self, index_dir: Path) -> None:
@@ -153,6 +166,9 @@ class KnowledgeIndex:
         index_dir.mkdir(parents=True, exist_ok=True)
         (index_dir / MANIFEST_FILE).unlink(missing_ok=True)  # invalid until the new manifest lands
         faiss.write_index(self.faiss_index, str(index_dir / VECTORS_FILE))
+        (index_dir / STATIC_FILE).unlink(missing_ok=True)
+        if self.static is not None:
+            np.save(index_dir / STATIC_FILE, self.static)
         payload = {
             "passages": [p.to_json() for p in self.passages],
             "row_passage": self.row_passage.tolist(),
@@ -181,7 +197,12 @@ class KnowledgeIndex:
             raise IndexMismatchError(f"the knowledge index in {index_dir} is out of date ({'; '.join(problems)}): {FIX}")
         index = faiss.read_index(str(index_dir / VECTORS_FILE))
         payload = json.loads((index_dir / PASSAGES_FILE).read_text(encoding="utf-8"))
-        if index.ntotal != len(payload["row_passage"]) or index.d != manifest.get("dimension"):
+        static_rows = np.load(index_dir / STATIC_FILE, mmap_mode="r").shape[0] if (index_dir / STATIC_FILE).is_file() else None
+        if (
+            index.ntotal != len(payload["row_passage"])
+            or index.d != manifest.get("dimension")
+            or static_rows not in (None, index.ntotal)
+        ):
             raise IndexMismatchError(f"the files in {index_dir} disagree with each other: {FIX}")
         return cls(
             passages=[Passage.from_json(p) for p in payload["passages"]],
@@ -191,6 +212,7 @@ class KnowledgeIndex:
             terms=payload["terms"],
             manifest=manifest,
             row_keys=payload.get("row_keys", []),
+            static=np.load(index_dir / STATIC_FILE) if (index_dir / STATIC_FILE).is_file() else None,
         )
 
 

@@ -66,20 +66,67 @@ def _terms(doc) -> list[str]:
     return terms
 
 
-def analyse_many(texts: list[str], lang: str) -> list[list[str]]:
-    """Terms of many texts at once (index build)."""
+def _static_vector(doc) -> np.ndarray | None:
+    """Mean of the pipeline's static word vectors over content words, unit length (None without vectors)."""
+    rows = [t.vector for t in doc if t.has_vector and not (t.is_punct or t.is_space or t.is_stop)]
+    if not rows:
+        return None
+    mean = np.mean(rows, axis=0).astype(np.float32)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm else None
+
+
+def has_static_vectors(lang: str) -> bool:
+    """Whether the language's pipeline ships word vectors (French: 20,000 × 300 in fr_core_news_md; English: none)."""
+    return _pipeline(lang).vocab.vectors.shape[0] > 0
+
+
+def analyse_many(texts: list[str], lang: str) -> tuple[list[list[str]], np.ndarray | None]:
+    """Terms of many texts, and their static vectors when the pipeline has some (index build)."""
     nlp = _pipeline(lang)
-    return [_terms(doc) for doc in nlp.pipe(texts, batch_size=64)]
+    docs = list(nlp.pipe(texts, batch_size=64))
+    terms = [_terms(doc) for doc in docs]
+    if not has_static_vectors(lang):
+        return terms, None
+    dim = nlp.vocab.vectors.shape[1]
+    vectors = np.zeros((len(docs), dim), dtype=np.float32)
+    for i, doc in enumerate(docs):
+        vector = _static_vector(doc)
+        if vector is not None:
+            vectors[i] = vector
+    return terms, vectors
 
 
 @lru_cache(maxsize=4096)
-def _analyse_cached(text: str, lang: str) -> tuple[str, ...]:
-    return tuple(_terms(_pipeline(lang)(text)))
+def _analyse_cached(text: str, lang: str) -> tuple[tuple[str, ...], np.ndarray | None]:
+    doc = _pipeline(lang)(text)
+    return tuple(_terms(doc)), _static_vector(doc) if has_static_vectors(lang) else None
 
 
 def analyse(text: str, lang: str) -> list[str]:
     """Terms of one query (cached: users repeat questions, tests and the benchmark too)."""
-    return list(_analyse_cached(text, lang))
+    return list(_analyse_cached(text, lang)[0])
+
+
+def analyse_query(text: str, lang: str) -> tuple[list[str], np.ndarray | None]:
+    """Terms and static vector of one query, from a single pipeline run (cached)."""
+    terms, vector = _analyse_cached(text, lang)
+    return list(terms), vector
+
+
+def chargrams(terms: list[str], n: int = 4) -> list[str]:
+    """Character n-grams of each term with word boundaries: "oblige" and "obligatoire" share "<obl", "obli"…
+
+    They make the lexical side forgiving of typos and of derived forms the lemmatizer does not join.
+    """
+    grams = []
+    for term in terms:
+        padded = f"<{term}>"
+        if len(padded) <= n:
+            grams.append(padded)
+        else:
+            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
 
 
 class BM25:

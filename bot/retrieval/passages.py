@@ -18,7 +18,7 @@ from bot.knowledge import LANGUAGES, Article, KnowledgeFormatError, parse_articl
 log = logging.getLogger(__name__)
 
 #: Bump when the way passages (or their indexed text) are built changes: old indexes are then rebuilt.
-PASSAGE_FORMAT = 1
+PASSAGE_FORMAT = 2
 
 TITLE_SEPARATOR = " › "
 

@@ -8,8 +8,10 @@ so one threshold means the same thing for every query:
 
 where ``dense`` is the best cosine of the query with the passage or one of its questions, ``rrf`` the weighted
 reciprocal-rank fusion of the three rankings and ``rrf_max`` its value for a passage ranked first by all three.
-``alpha``, the RRF constant, the weights and the per-language thresholds live in ``tuning.json`` (written by
-``python -m bot eval --write-tuning``); ``RETRIEVAL_THRESHOLD`` overrides the thresholds.
+``alpha``, the RRF constant, the weights and the threshold, per language, live in ``tuning.json`` (written by
+``python -m bot eval --write-tuning``); ``RETRIEVAL_THRESHOLD`` overrides the thresholds. Two more rankings can
+join the fusion when their weight is not zero: BM25 over character 4-grams (typos, derived forms) and the cosine
+of spaCy's static French word vectors (a dense signal that knows French).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 from bot.knowledge import LANGUAGES
 from bot.retrieval.embedding import Encoder, get_encoder
 from bot.retrieval.index import KIND_PASSAGE, KIND_QUESTION, IndexMismatchError, KnowledgeIndex, ensure_index
-from bot.retrieval.lexical import BM25, analyse
+from bot.retrieval.lexical import BM25, analyse_query, chargrams
 from bot.retrieval.passages import Passage
 from bot.settings import Settings, get_settings
 
@@ -33,24 +35,44 @@ METHODS = ("bm25", "dense", "hybrid")
 
 
 @dataclass(frozen=True)
+class Fusion:
+    """How one language's rankings are fused (see the module docstring)."""
+
+    alpha: float = 0.3
+    rrf_k: float = 5.0
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"passage": 1.0, "question": 1.0, "bm25": 1.0, "chargram": 0.0, "static": 0.0}
+    )
+
+    def to_json(self) -> dict:
+        return {"alpha": self.alpha, "rrf_k": self.rrf_k, "weights": dict(self.weights)}
+
+
+@dataclass(frozen=True)
 class Tuning:
-    thresholds: dict[str, float]  # per language of the best passage
-    alpha: float = 0.5
-    rrf_k: float = 10.0
-    weights: dict[str, float] = field(default_factory=lambda: {"passage": 1.0, "question": 1.0, "bm25": 1.0})
+    """Per-language thresholds and fusion parameters (``tuning.json``)."""
+
+    thresholds: dict[str, float]
+    fusion: dict[str, Fusion] = field(default_factory=dict)
+
+    def for_lang(self, lang: str) -> Fusion:
+        return self.fusion.get(lang) or Fusion()
 
     @classmethod
     def load(cls, path: Path = TUNING_FILE, override: float | None = None) -> Tuning:
         data = json.loads(path.read_text(encoding="utf-8"))
-        thresholds = {lang: float(data["thresholds"][lang]) for lang in LANGUAGES}
+        thresholds = {lang: float(data[lang]["threshold"]) for lang in LANGUAGES}
         if override is not None:
             thresholds = {lang: override for lang in LANGUAGES}
-        return cls(
-            thresholds=thresholds,
-            alpha=float(data["alpha"]),
-            rrf_k=float(data["rrf_k"]),
-            weights={name: float(value) for name, value in data["weights"].items()},
-        )
+        fusion = {
+            lang: Fusion(
+                alpha=float(data[lang]["alpha"]),
+                rrf_k=float(data[lang]["rrf_k"]),
+                weights={name: float(value) for name, value in data[lang]["weights"].items()},
+            )
+            for lang in LANGUAGES
+        }
+        return cls(thresholds=thresholds, fusion=fusion)
 
 
 @dataclass(frozen=True)
@@ -121,6 +143,9 @@ class Retriever:
             for lang in LANGUAGES
         }
         self._bm25 = {lang: BM25([index.terms[i] for i in rows]) for lang, rows in self._by_lang.items()}
+        self._chargrams = {
+            lang: BM25([chargrams(index.terms[i]) for i in rows]) for lang, rows in self._by_lang.items()
+        }
         self._vectors: dict[str, np.ndarray] = {}
         self._docs_by_lang = {lang: {self.passages[i].doc_id for i in rows} for lang, rows in self._by_lang.items()}
 
@@ -170,6 +195,15 @@ class Retriever:
         np.maximum.at(question_cos, owners[is_question], scores[is_question])
         return passage_cos, question_cos
 
+    def _static(self, vector: np.ndarray | None) -> np.ndarray | None:
+        """Best cosine of the query's static vector with each passage's text or example questions."""
+        if vector is None or self.index.static is None:
+            return None
+        scores = self.index.static @ vector
+        best = np.full(len(self.passages), -1.0, dtype=np.float32)
+        np.maximum.at(best, self.index.row_passage, scores)
+        return best
+
     def _rank_language(
         self, query: str, lang: str, dense: tuple[np.ndarray, np.ndarray], method: str
     ) -> list[tuple[int, float]]:
@@ -180,24 +214,35 @@ class Retriever:
         dense_best = np.maximum(passage_cos, question_cos)
         if method == "dense":
             return _ordered(rows, dense_best)
-        bm25 = self._bm25[lang].scores(analyse(query, lang))
+        terms, static_vector = analyse_query(query, lang)
+        bm25 = self._bm25[lang].scores(terms)
         if method == "bm25":
             return [(row, score) for row, score in _ordered(rows, bm25) if score > 0]
-        tuning, k = self.tuning, self.tuning.rrf_k
-        rrf = np.zeros(len(rows), dtype=np.float64)
-        for name, scores, valid in (
-            ("passage", passage_cos, np.ones(len(rows), dtype=bool)),
+        tuning = self.tuning.for_lang(lang)
+        k = tuning.rrf_k
+        everything = np.ones(len(rows), dtype=bool)
+        rankings = [
+            ("passage", passage_cos, everything),
             # A passage without example questions competes here with its text: no penalty for having none.
-            ("question", dense_best, np.ones(len(rows), dtype=bool)),
+            ("question", dense_best, everything),
             ("bm25", bm25, bm25 > 0),
-        ):
+        ]
+        if tuning.weights.get("chargram"):
+            grams = self._chargrams[lang].scores(chargrams(terms))
+            rankings.append(("chargram", grams, grams > 0))
+        static = self._static(static_vector) if tuning.weights.get("static") else None
+        if static is not None:
+            rankings.append(("static", static[rows], everything))
+        rrf = np.zeros(len(rows), dtype=np.float64)
+        rrf_max = 0.0
+        for name, scores, valid in rankings:
             weight = tuning.weights.get(name, 0.0)
             if not weight:
                 continue
             ranks = np.empty(len(rows), dtype=np.float64)
             ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(rows) + 1)
             rrf += np.where(valid, weight / (k + ranks), 0.0)
-        rrf_max = sum(tuning.weights.values()) / (k + 1)
+            rrf_max += weight / (k + 1)
         fused = tuning.alpha * dense_best + (1 - tuning.alpha) * rrf / rrf_max
         return _ordered(rows, fused)
 
@@ -274,6 +319,13 @@ def _ordered(rows: np.ndarray, scores: np.ndarray) -> list[tuple[int, float]]:
 
 _retriever: Retriever | None = None
 _retriever_lock = threading.Lock()
+
+
+def reset_retriever() -> None:
+    """Forget the process-wide retriever (tests, or after ``python -m bot index`` in a long-lived process)."""
+    global _retriever
+    with _retriever_lock:
+        _retriever = None
 
 
 def get_retriever() -> Retriever:

@@ -12,11 +12,12 @@ from bot.retrieval.retriever import Retriever, Tuning
 
 #: Thresholds for the mechanism tests: well between the scores of clear matches and of unrelated questions on the
 #: fixture knowledge base (the production values come from tuning.json and are checked by `make eval`).
-FIXED = Tuning(thresholds={"en": 0.6, "fr": 0.6})
+FIXED = {"en": 0.6, "fr": 0.6}
 
 
-def with_tuning(retriever: Retriever, tuning: Tuning) -> Retriever:
-    return Retriever(retriever.index, retriever.encoder, replace(tuning, alpha=retriever.tuning.alpha))
+def with_thresholds(retriever: Retriever, thresholds: dict[str, float]) -> Retriever:
+    """The production fusion (tuning.json) with thresholds fixed for the test."""
+    return Retriever(retriever.index, retriever.encoder, replace(retriever.tuning, thresholds=thresholds))
 
 
 @pytest.mark.parametrize("query", ["", "   ", "\n"])
@@ -62,7 +63,7 @@ def test_bm25_ignores_passages_without_a_shared_term(retriever):
 
 
 def test_confident_answer_with_related_passages_from_other_articles(retriever):
-    answer = with_tuning(retriever, Tuning(thresholds={"en": 0.3, "fr": 0.3})).answer(
+    answer = with_thresholds(retriever, {"en": 0.3, "fr": 0.3}).answer(
         "How do I register with a GP?", "en"
     )
     assert answer.confident and not answer.other_language
@@ -75,19 +76,19 @@ def test_confident_answer_with_related_passages_from_other_articles(retriever):
 
 @pytest.mark.parametrize(("query", "lang"), [("how much does a pizza cost in Naples", "en"), ("recette de la tarte aux pommes", "fr")])
 def test_below_the_threshold_the_assistant_does_not_answer(retriever, query, lang):
-    answer = with_tuning(retriever, FIXED).answer(query, lang)
+    answer = with_thresholds(retriever, FIXED).answer(query, lang)
     assert not answer.confident and answer.hit is None and answer.related == ()
     assert 0 < answer.score < 0.6
 
 
 def test_french_question_on_an_english_only_topic_says_so(retriever):
-    answer = with_tuning(retriever, FIXED).answer("la CEAM pour un séjour en Europe", "fr")
+    answer = with_thresholds(retriever, FIXED).answer("la CEAM pour un séjour en Europe", "fr")
     assert answer.confident and answer.other_language
     assert answer.hit.doc_id == "ehic" and answer.hit.lang == "en"
 
 
 def test_same_language_is_preferred_when_both_exist(retriever):
-    answer = with_tuning(retriever, FIXED).answer("Puis-je changer de médecin traitant ?", "fr")
+    answer = with_thresholds(retriever, FIXED).answer("Puis-je changer de médecin traitant ?", "fr")
     assert answer.confident and not answer.other_language and answer.hit.lang == "fr"
 
 
@@ -96,7 +97,7 @@ def test_threshold_override_applies_to_both_languages():
     assert tuning.thresholds == {"en": 0.42, "fr": 0.42}
     default = Tuning.load()
     assert all(0 < value < 1 for value in default.thresholds.values())
-    assert 0 <= default.alpha <= 1
+    assert all(0 <= default.for_lang(lang).alpha <= 1 for lang in ("en", "fr"))
 
 
 def test_hit_to_dict_is_json_ready(retriever):
