@@ -1,13 +1,16 @@
 """What every channel does to user text before it reaches Rasa (no Rasa import: shared by all connectors).
 
 Over-long, empty and non-text input is turned into an intent trigger, so that the reply comes from the domain's
-responses in the user's language instead of a crash or a silent drop.
+responses in the user's language instead of a crash or a silent drop. Personal data (social security number, IBAN,
+e-mail, phone) is redacted here, so that neither the tracker store nor any log ever holds it.
 """
 
 from __future__ import annotations
 
 import os
 import unicodedata
+
+from bot.privacy import redact
 
 #: Intent triggers sent to Rasa in place of unusable input (handled by rules in data/rules/input.yml).
 TOO_LONG_TRIGGER = "/message_too_long"
@@ -35,5 +38,7 @@ def guard_text(text: object) -> str:
     if len(cleaned) > max_message_chars():
         return TOO_LONG_TRIGGER
     if cleaned.startswith("/") and not cleaned[1:2].isalpha():
-        return cleaned.lstrip("/") or EMPTY_TRIGGER
-    return cleaned
+        cleaned = cleaned.lstrip("/").strip()
+        if not cleaned:
+            return EMPTY_TRIGGER
+    return redact(cleaned).text
