@@ -14,11 +14,14 @@ from bot.knowledge import Article, parse_article
 _DATA = Path(__file__).with_name("enrolment.yml")
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case, accents removed, punctuation as spaces: 'Salariée !' -> 'salariee'."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(re.sub(r"[^\w\s-]", " ", plain).split())
+
+
+_fold = fold  # older name
 
 
 @lru_cache(maxsize=1)
@@ -30,13 +33,13 @@ def recognise_situation(text: str | None) -> str | None:
     """The situation a free-text answer describes ('je suis étudiante' -> 'student'), or None."""
     if not text:
         return None
-    folded = f" {_fold(text)} "
+    folded = f" {fold(text)} "
     if folded.strip() in situations():
         return folded.strip()
     best: tuple[int, str] | None = None
     for name, entry in situations().items():
         for word in entry["words"]:
-            needle = f" {_fold(word)} "
+            needle = f" {fold(word)} "
             if needle.strip() and needle in folded and (best is None or len(needle) > best[0]):
                 best = (len(needle), name)
     return best[1] if best else None

@@ -1,0 +1,119 @@
+"""The personal enrolment checklist (bot/checklist.py + checklist.yml) and the answers the enrolment form reads."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import pytest
+
+from bot.checklist import (
+    RESIDENCE,
+    SECTIONS,
+    build_checklist,
+    data,
+    implied_nationality,
+    parse_residence,
+    recognise_nationality,
+    three_month_rule_applies,
+)
+from bot.enrolment import situations
+from bot.settings import get_settings
+
+KNOWLEDGE = get_settings().knowledge_dir
+ALLOWED_PHONES = {"3646", "0974753646", "33974753646", "15", "112"}
+ALLOWED_FORMS = {"S1106", "S3705", "S1"}
+ALLOWED_CERFA = {"15763", "15993"}
+
+
+@pytest.mark.parametrize(
+    "situation, nationality, residence, lang",
+    list(itertools.product(situations(), ("eu", "non_eu", None), (*RESIDENCE, None), ("en", "fr"))),
+)
+def test_every_situation_gets_a_complete_checklist_in_both_languages(situation, nationality, residence, lang):
+    checklist = build_checklist(situation, nationality, residence, lang, KNOWLEDGE)
+    assert set(checklist.items) == set(SECTIONS) and all(text.strip() for text in checklist.items.values())
+    assert checklist.sources and all(url.startswith("https://") for _, url in checklist.sources)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", checklist.reviewed)
+
+
+def test_every_item_cites_an_article_that_exists_in_both_languages():
+    def items(node):
+        if isinstance(node, dict) and "article" in node:
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from items(value)
+
+    found = list(items(data()))
+    assert len(found) > 20
+    for item in found:
+        assert item["en"].strip() and item["fr"].strip()
+        for lang in ("en", "fr"):
+            assert (KNOWLEDGE / lang / f"{item['article']}.md").is_file(), item["article"]
+
+
+def test_items_use_only_the_phone_numbers_and_forms_of_the_reference():
+    text = str(data())
+    phones = {re.sub(r"\D", "", n) for n in re.findall(r"(?:\+33 |0)\d(?: \d\d){4}|\b\d\d \d\d\b", text)}
+    assert phones <= ALLOWED_PHONES, phones
+    assert set(re.findall(r"\bS\d{1,4}\b", text)) <= ALLOWED_FORMS
+    assert set(re.findall(r"Cerfa (\d{5})", text)) <= ALLOWED_CERFA
+
+
+def test_non_eu_citizens_are_told_about_their_residence_permit():
+    en = build_checklist("employee", "non_eu", None, "en", KNOWLEDGE)
+    fr = build_checklist("employee", "non_eu", None, "fr", KNOWLEDGE)
+    assert "residence permit" in en.items["documents"] and "titre de séjour" in fr.items["documents"]
+    assert "residence permit" not in build_checklist("employee", "eu", None, "en", KNOWLEDGE).items["documents"]
+
+
+def test_the_three_month_rule_is_explained_only_where_it_applies():
+    waiting = build_checklist("inactive", "non_eu", "under_3_months", "en", KNOWLEDGE)
+    ready = build_checklist("inactive", "non_eu", "3_months_or_more", "en", KNOWLEDGE)
+    assert "less than three months" in waiting.items["route"]
+    assert "apply now" in ready.items["route"]
+    student = build_checklist("student", "non_eu", "under_3_months", "en", KNOWLEDGE)
+    assert "less than three months" not in student.items["route"]
+    assert three_month_rule_applies("retiree") and not three_month_rule_applies("employee")
+
+
+def test_students_register_online_and_families_get_the_childrens_form():
+    assert "etudiant-etranger.ameli.fr" in build_checklist("student", "eu", None, "en", KNOWLEDGE).items["route"]
+    assert "S3705" in build_checklist("family_member", "non_eu", None, "fr", KNOWLEDGE).items["forms"]
+    assert "S1106" in build_checklist("inactive", "eu", None, "en", KNOWLEDGE).items["forms"]
+
+
+def test_every_checklist_gives_the_emergency_numbers_and_the_contacts():
+    checklist = build_checklist("retiree", "non_eu", None, "fr", KNOWLEDGE)
+    assert "15" in checklist.items["waiting"] and "112" in checklist.items["waiting"]
+    assert "36 46" in checklist.items["timeline"] and "09 74 75 36 46" in checklist.items["timeline"]
+
+
+def test_an_unknown_situation_is_an_error_not_a_guess():
+    with pytest.raises(KeyError):
+        build_checklist("astronaut", "eu", None, "en", KNOWLEDGE)
+
+
+def test_eu_routes_imply_the_nationality_group():
+    assert implied_nationality("eu_s1") == "eu" and implied_nationality("student") is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("I'm American", "non_eu"), ("je suis allemande", "eu"), ("UK", "non_eu"), ("Swiss", "eu"),
+     ("hors UE", "non_eu"), ("non_eu", "non_eu"), ("blue", None), ("", None)],
+)
+def test_nationality_groups_are_recognised(text, expected):
+    assert recognise_nationality(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("2 months", "under_3_months"), ("six weeks", "under_3_months"), ("un an", "3_months_or_more"),
+     ("depuis 4 mois", "3_months_or_more"), ("je viens d'arriver", "under_3_months"),
+     ("more than 3 months", "3_months_or_more"), ("less than 3 months", "under_3_months"),
+     ("3_months_or_more", "3_months_or_more"), ("a while", None), (None, None)],
+)
+def test_time_in_france_is_read_from_free_text(text, expected):
+    assert parse_residence(text) == expected
