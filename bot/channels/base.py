@@ -1,16 +1,39 @@
-"""What every input channel of ours does before a message reaches Rasa's message processor."""
+"""What every input channel of ours does around Rasa's message processor.
+
+Before: bounded, cleaned and redacted text (``guard_text``), whitelisted metadata, a per-sender rate limit.
+After: if the turn produced no reply at all — the action server is down or restarting, the processor failed — the
+user gets an apology in their language (``utter_technical_problem``) instead of silence, and the next message works
+as soon as the failing part is back.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Optional
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.channels.guard import guard_text
+from bot.ratelimit import RateLimiter, from_environment
+
+logger = logging.getLogger(__name__)
 
 #: Metadata keys a client may send; anything else is dropped so that clients cannot fill the tracker store.
 ALLOWED_METADATA = ("language",)
+#: Sent to Rasa instead of the text of a sender over the rate limit (answered by a rule in data/rules/input.yml).
+RATE_LIMITED_TRIGGER = "/rate_limited"
+#: Domain response sent when a turn produced no reply.
+APOLOGY_RESPONSE = "utter_technical_problem"
+
+_limiter: Optional[RateLimiter] = None
+
+
+def rate_limiter() -> RateLimiter:
+    global _limiter
+    if _limiter is None:
+        _limiter = from_environment()
+    return _limiter
 
 
 def clean_metadata(metadata: Any) -> dict[str, Any]:
@@ -24,13 +47,66 @@ def clean_metadata(metadata: Any) -> dict[str, Any]:
     return cleaned
 
 
+class CountingOutputChannel(OutputChannel):
+    """Passes every bot message on to the channel's own output, counting them."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    def name(self) -> str:  # responses may vary by channel: keep the real one's name
+        return self.inner.name()
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.sent += 1
+        await self.inner.send_response(recipient_id, message)
+
+
+def _agent() -> Any:
+    """The rasa server's agent (Rasa keeps it on its Sanic app; channels are not given it)."""
+    from sanic import Sanic
+
+    for app in list(Sanic._app_registry.values()):
+        agent = getattr(app.ctx, "agent", None)
+        if agent is not None:
+            return agent
+    return None
+
+
+async def _apologise(message: UserMessage, output: OutputChannel) -> None:
+    """Send the apology response, in the conversation's language when the tracker store can tell it."""
+    try:
+        agent = _agent()
+        if agent is None:
+            return
+        tracker = await agent.tracker_store.get_or_create_tracker(message.sender_id)
+        reply = await agent.nlg.generate(APOLOGY_RESPONSE, tracker, output.name())
+        if reply:
+            await output.send_response(message.sender_id, reply)
+    except Exception:  # the apology is best effort: never let it hide the original failure
+        logger.exception("could not send the apology for a turn without reply")
+
+
 def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
-    """Wrap Rasa's message handler: bounded, cleaned text and whitelisted metadata for every channel."""
+    """Wrap Rasa's message handler with the input guard, the rate limit and the apology for silent failures."""
 
     async def handle(message: UserMessage) -> Any:
         message.text = guard_text(message.text)
         message.metadata = clean_metadata(message.metadata)
-        return await on_new_message(message)
+        if not rate_limiter().allow(str(message.sender_id)):
+            message.text = RATE_LIMITED_TRIGGER
+        output = message.output_channel
+        counting = CountingOutputChannel(output)
+        message.output_channel = counting
+        try:
+            result = await on_new_message(message)
+        except Exception:
+            logger.exception("the message processor failed")
+            result = None
+        if counting.sent == 0:
+            logger.warning("a turn produced no reply (is the action server up?): sending the apology")
+            await _apologise(message, output)
+        return result
 
     return handle
 

@@ -31,6 +31,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.base import guarded
 from bot.channels.telegram_config import SECRET_HEADER, TelegramConfig
 from bot.channels.telegram_format import (
     CALLBACK_ANSWER_LIMIT,
@@ -263,6 +264,8 @@ class TelegramInput(RasaTelegramInput):
         return bool(expected) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # Same as every channel: rate limit, metadata whitelist, apology when a turn has no reply.
+        on_new_message = guarded(on_new_message)
         telegram_webhook = Blueprint("expat_sante_telegram", __name__)
 
         @telegram_webhook.route("/", methods=["GET"])
