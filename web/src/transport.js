@@ -1,0 +1,67 @@
+// Rasa's socket.io channel: `session_request` / `session_confirm` with a session id kept by the page (so the
+// conversation continues after a reload), `user_uttered` out, `bot_uttered` in. Messages typed while the
+// connection is down wait in a queue and leave once the session is confirmed again.
+
+import { io } from "socket.io-client";
+
+export class RasaSocket {
+  constructor({ serverUrl, path = "/socket.io", getSessionId, onBotMessage, onStatus }) {
+    this.getSessionId = getSessionId;
+    this.onBotMessage = onBotMessage;
+    this.onStatus = onStatus;
+    this.confirmed = false;
+    this.queue = [];
+    this.socket = io(serverUrl, { path, transports: ["websocket", "polling"], autoConnect: false });
+    this.socket.on("connect", () => this.requestSession());
+    this.socket.on("session_confirm", (confirmed) => {
+      const id = typeof confirmed === "string" ? confirmed : confirmed?.session_id;
+      if (id !== this.getSessionId()) return; // an answer to a request made before "new conversation"
+      this.confirmed = true;
+      this.onStatus("online");
+      this.flush();
+    });
+    this.socket.on("bot_uttered", (message) => this.onBotMessage(message));
+    this.socket.on("disconnect", () => {
+      this.confirmed = false;
+      this.onStatus("offline");
+    });
+    this.socket.on("connect_error", () => this.onStatus("offline"));
+  }
+
+  connect() {
+    this.onStatus("connecting");
+    this.socket.connect();
+  }
+
+  requestSession() {
+    this.confirmed = false;
+    this.socket.emit("session_request", { session_id: this.getSessionId() });
+  }
+
+  send(message, language) {
+    this.queue.push({ message, language });
+    this.flush();
+  }
+
+  flush() {
+    if (!this.confirmed || !this.socket.connected) return;
+    while (this.queue.length) {
+      const { message, language } = this.queue.shift();
+      this.socket.emit("user_uttered", {
+        message,
+        session_id: this.getSessionId(),
+        customData: { language },
+      });
+    }
+  }
+
+  /** After "new conversation": join the new session's room (the old one is left by reconnecting). */
+  restart() {
+    this.queue = [];
+    this.confirmed = false;
+    if (this.socket.connected) {
+      this.socket.disconnect();
+    }
+    this.connect();
+  }
+}

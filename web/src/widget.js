@@ -1,0 +1,391 @@
+// The chat widget: a launcher button and a chat panel in a shadow root (the host page's styles cannot break it,
+// and ours cannot leak out). Every node is built with createElement/textContent; see markdown.js.
+
+import { renderCostBreakdown } from "./chart.js";
+import { normaliseLanguage, STRINGS } from "./i18n.js";
+import { externalLink, renderMarkdown, safeHref } from "./markdown.js";
+import { entriesFromBotMessage } from "./messages.js";
+import { ConversationStore } from "./store.js";
+import { RasaSocket } from "./transport.js";
+import styles from "./styles.css";
+
+const TYPING_TIMEOUT_MS = 60000;
+const TYPING_QUIET_MS = 1200;
+const SWITCH_PAYLOAD = /^\/switch_language\{\s*"language"\s*:\s*"(en|fr)"\s*\}$/;
+
+function el(doc, tag, attributes = {}, text) {
+  const element = doc.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    element.setAttribute(name, value === true ? "" : String(value));
+  }
+  if (text !== undefined) element.textContent = text;
+  return element;
+}
+
+export class ExpatSanteWidget {
+  constructor({ serverUrl, language, socketPath = "/socket.io", open = false, host, win = window }) {
+    const base = safeHref(serverUrl);
+    if (!base || !/^https?:/.test(base)) throw new Error("Expat Santé widget: serverUrl must be an http(s) URL");
+    this.win = win;
+    this.doc = win.document;
+    this.serverUrl = base.replace(/\/$/, "");
+    this.store = new ConversationStore(win, this.serverUrl);
+    this.language = normaliseLanguage(this.store.state.language || language);
+    this.store.state.language = this.language;
+    this.store.hiddenToken = this.labels.hidden;
+    if (open) this.store.state.open = true;
+    this.host = host || this.doc.body.appendChild(el(this.doc, "div", { class: "expat-sante-widget" }));
+    this.typingTimers = [];
+    this.transport = new RasaSocket({
+      serverUrl: this.serverUrl,
+      path: socketPath,
+      getSessionId: () => this.store.state.sessionId,
+      onBotMessage: (message) => this.receive(message),
+      onStatus: (status) => this.showStatus(status),
+    });
+  }
+
+  get labels() {
+    return STRINGS[this.language];
+  }
+
+  mount() {
+    const doc = this.doc;
+    const root = this.host.attachShadow ? this.host.attachShadow({ mode: "open" }) : this.host;
+    const style = el(doc, "style");
+    style.textContent = styles;
+    root.appendChild(style);
+
+    this.root = el(doc, "div", { class: "es-root" });
+    this.launcher = el(doc, "button", { type: "button", class: "es-launcher", "aria-controls": "es-panel" });
+    this.launcherLabel = el(doc, "span");
+    this.launcher.append(el(doc, "span", { class: "es-launcher-icon", "aria-hidden": "true" }, "💬"), this.launcherLabel);
+    this.launcher.addEventListener("click", () => this.setOpen(!this.store.state.open));
+
+    this.panel = el(doc, "section", { class: "es-panel", id: "es-panel", role: "region", "aria-labelledby": "es-title" });
+    const header = el(doc, "header", { class: "es-header" });
+    const titles = el(doc, "div", { class: "es-titles" });
+    this.titleElement = el(doc, "h2", { id: "es-title" });
+    this.subtitleElement = el(doc, "p", { class: "es-subtitle" });
+    titles.append(this.titleElement, this.subtitleElement);
+    const tools = el(doc, "div", { class: "es-tools" });
+    this.languageButton = el(doc, "button", { type: "button", class: "es-tool es-lang" });
+    this.languageButton.addEventListener("click", () => this.switchLanguage(this.language === "en" ? "fr" : "en"));
+    this.newButton = el(doc, "button", { type: "button", class: "es-tool es-new" });
+    this.newButton.addEventListener("click", () => this.newConversation());
+    this.closeButton = el(doc, "button", { type: "button", class: "es-tool es-close" }, "×");
+    this.closeButton.addEventListener("click", () => this.setOpen(false));
+    tools.append(this.languageButton, this.newButton, this.closeButton);
+    header.append(titles, tools);
+
+    this.log = el(doc, "div", { class: "es-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
+    this.typing = el(doc, "div", { class: "es-typing", hidden: true });
+    this.typingText = el(doc, "span", { class: "es-sr-only" });
+    this.typing.append(el(doc, "span", { class: "es-dots", "aria-hidden": "true" }, "• • •"), this.typingText);
+    this.status = el(doc, "p", { class: "es-status", role: "status", "aria-live": "polite" });
+
+    this.form = el(doc, "form", { class: "es-form" });
+    this.inputLabel = el(doc, "label", { for: "es-input", class: "es-sr-only" });
+    this.input = el(doc, "textarea", { id: "es-input", rows: "2", maxlength: "2000", autocomplete: "off" });
+    this.sendButton = el(doc, "button", { type: "submit", class: "es-send" });
+    this.form.append(this.inputLabel, this.input, this.sendButton);
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.sendTyped();
+    });
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.sendTyped();
+      }
+    });
+    this.panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        this.setOpen(false);
+        this.launcher.focus();
+      }
+    });
+
+    this.panel.append(header, this.log, this.typing, this.status, this.form);
+    this.root.append(this.launcher, this.panel);
+    root.appendChild(this.root);
+
+    this.applyLanguage();
+    this.renderHistory();
+    this.setOpen(this.store.state.open, { focus: false });
+    this.transport.connect();
+    return this;
+  }
+
+  // ----- chrome and language
+
+  applyLanguage() {
+    const l = this.labels;
+    this.root.setAttribute("lang", this.language);
+    this.launcherLabel.textContent = l.title;
+    this.launcher.setAttribute("aria-label", l.openChat);
+    this.titleElement.textContent = l.title;
+    this.subtitleElement.textContent = l.subtitle;
+    this.languageButton.textContent = l.languageToggle;
+    this.languageButton.setAttribute("lang", this.language === "en" ? "fr" : "en");
+    this.languageButton.setAttribute("aria-label", l.languageToggleLabel);
+    this.newButton.textContent = l.newConversation;
+    this.closeButton.setAttribute("aria-label", l.closeChat);
+    this.log.setAttribute("aria-label", l.messages);
+    this.inputLabel.textContent = l.inputLabel;
+    this.input.setAttribute("placeholder", l.inputPlaceholder);
+    this.sendButton.textContent = l.send;
+    this.typingText.textContent = l.typing;
+    this.store.hiddenToken = l.hidden;
+    const welcome = this.log.querySelector(".es-welcome");
+    if (welcome) welcome.replaceWith(this.welcomeElement());
+  }
+
+  switchLanguage(language) {
+    const next = normaliseLanguage(language);
+    if (next === this.language) return;
+    this.language = next;
+    this.store.state.language = next;
+    this.applyLanguage();
+    this.addEntry({ from: "system", kind: "note", text: this.labels.languageNote });
+    // An explicit switch, which the bot confirms in the new language (see data/ and domain.yml).
+    this.post(`/switch_language{"language": "${next}"}`);
+  }
+
+  setOpen(open, { focus = true } = {}) {
+    this.store.state.open = open;
+    this.store.save();
+    this.panel.hidden = !open;
+    this.launcher.setAttribute("aria-expanded", String(open));
+    this.root.classList.toggle("es-is-open", open);
+    if (open) {
+      this.scrollToEnd();
+      if (focus) this.input.focus();
+    }
+  }
+
+  showStatus(status) {
+    const text = { connecting: this.labels.connecting, offline: this.labels.offline, online: "" }[status] ?? "";
+    this.status.textContent = text;
+    this.status.dataset.state = status;
+  }
+
+  // ----- conversation
+
+  newConversation() {
+    this.store.restart();
+    this.stopTyping();
+    this.log.replaceChildren();
+    this.renderHistory();
+    this.transport.restart();
+    this.status.textContent = this.labels.newConversationDone;
+    this.input.focus();
+  }
+
+  sendTyped() {
+    const text = this.input.value.trim();
+    if (!text) return;
+    this.input.value = "";
+    this.addEntry({ from: "user", kind: "text", text });
+    this.post(text);
+  }
+
+  post(message) {
+    this.answerPendingButtons(null);
+    this.transport.send(message, this.language);
+    this.startTyping();
+  }
+
+  receive(message) {
+    const entries = entriesFromBotMessage(message);
+    if (entries.length) this.noteBotActivity();
+    for (const entry of entries) this.addEntry({ from: "bot", ...entry });
+  }
+
+  addEntry(entry) {
+    const full = { id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, at: new Date().toISOString(), ...entry };
+    if (full.buttons && full.buttons.length) full.answered = null;
+    this.store.add(full);
+    this.log.querySelector(".es-welcome")?.remove();
+    this.log.appendChild(this.renderEntry(full));
+    this.scrollToEnd();
+  }
+
+  renderHistory() {
+    const entries = this.store.state.entries;
+    if (!entries.length) this.log.appendChild(this.welcomeElement());
+    for (const entry of entries) this.log.appendChild(this.renderEntry(entry));
+    this.scrollToEnd();
+  }
+
+  welcomeElement() {
+    const welcome = el(this.doc, "div", { class: "es-msg es-from-bot es-welcome" });
+    welcome.appendChild(renderMarkdown(this.doc, this.labels.welcome));
+    return welcome;
+  }
+
+  scrollToEnd() {
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  // ----- rendering one entry
+
+  renderEntry(entry) {
+    const doc = this.doc;
+    const l = this.labels;
+    const from = ["user", "bot", "system"].includes(entry.from) ? entry.from : "bot";
+    const item = el(doc, "div", { class: `es-msg es-from-${from} es-kind-${entry.kind}`, "data-entry": entry.id });
+    if (entry.lang) item.setAttribute("lang", entry.lang);
+    if (from !== "system") item.appendChild(el(doc, "span", { class: "es-sr-only" }, `${from === "user" ? l.you : l.assistant}: `));
+
+    const body = el(doc, "div", { class: "es-body" });
+    if (entry.kind === "text" || entry.kind === "note") {
+      if (from === "user" || from === "system") {
+        const p = el(doc, "p", { class: "es-plain" }, entry.text); // user text is never markdown
+        body.appendChild(p);
+      } else if (entry.text) {
+        body.appendChild(renderMarkdown(doc, entry.text, l));
+      }
+      if (entry.buttons && entry.buttons.length) body.appendChild(this.renderButtons(entry));
+    } else if (entry.kind === "citation") {
+      body.appendChild(this.renderCitation(entry));
+    } else if (entry.kind === "cost") {
+      body.appendChild(renderCostBreakdown(doc, entry, l));
+    } else if (entry.kind === "letter") {
+      body.appendChild(this.renderLetter(entry));
+    }
+    item.appendChild(body);
+    if (from !== "system") item.appendChild(this.renderTime(entry.at));
+    return item;
+  }
+
+  renderTime(at) {
+    const date = new Date(at);
+    const time = el(this.doc, "time", { class: "es-time" });
+    if (!Number.isNaN(date.getTime())) {
+      time.setAttribute("datetime", date.toISOString());
+      time.textContent = new Intl.DateTimeFormat(this.language === "fr" ? "fr-FR" : "en-GB", {
+        hour: "2-digit",
+        minute: "2-digit",
+      }).format(date);
+      time.setAttribute("title", date.toLocaleString(this.language === "fr" ? "fr-FR" : "en-GB"));
+    }
+    return time;
+  }
+
+  renderButtons(entry) {
+    const group = el(this.doc, "div", { class: "es-buttons", role: "group" });
+    for (const button of entry.buttons) {
+      const answered = entry.answered !== null && entry.answered !== undefined;
+      const chosen = answered && entry.answered === button.payload;
+      const element = el(this.doc, "button", {
+        type: "button",
+        class: `es-choice${chosen ? " es-chosen" : ""}`,
+        disabled: answered,
+        "aria-pressed": answered ? String(chosen) : null,
+      }, button.title);
+      element.addEventListener("click", () => {
+        this.answerPendingButtons(button.payload);
+        this.addEntry({ from: "user", kind: "text", text: button.title });
+        // A language button of the bot's also switches the UI, so that both keep speaking the same language.
+        const switchTo = SWITCH_PAYLOAD.exec(button.payload);
+        if (switchTo && switchTo[1] !== this.language) {
+          this.language = switchTo[1];
+          this.store.state.language = this.language;
+          this.applyLanguage();
+          this.store.save();
+        }
+        this.transport.send(button.payload, this.language);
+        this.startTyping();
+        this.input.focus();
+      });
+      group.appendChild(element);
+    }
+    return group;
+  }
+
+  /** Buttons stay usable until the user answers (by clicking one or by typing); then they are kept, disabled. */
+  answerPendingButtons(payload) {
+    let changed = false;
+    for (const entry of this.store.state.entries) {
+      if (entry.buttons && entry.buttons.length && (entry.answered === null || entry.answered === undefined)) {
+        entry.answered = payload ?? "";
+        changed = true;
+        const old = this.log.querySelector(`[data-entry="${entry.id}"]`);
+        if (old) old.replaceWith(this.renderEntry(entry));
+      }
+    }
+    if (changed) this.store.save();
+  }
+
+  renderCitation(entry) {
+    const l = this.labels;
+    const p = el(this.doc, "p", { class: "es-citation" });
+    p.appendChild(el(this.doc, "span", { class: "es-citation-label" }, `${l.source} `));
+    const href = safeHref(entry.source);
+    const label = entry.title || entry.source;
+    if (href) p.appendChild(externalLink(this.doc, href, label, l));
+    else p.appendChild(this.doc.createTextNode(label));
+    if (entry.lastReviewed) p.appendChild(this.doc.createTextNode(` (${l.reviewed} ${entry.lastReviewed})`));
+    return p;
+  }
+
+  renderLetter(entry) {
+    const l = this.labels;
+    const box = el(this.doc, "div", { class: "es-letter" });
+    box.appendChild(el(this.doc, "p", { class: "es-letter-title" }, entry.title || l.letterTitle));
+    const text = el(this.doc, "pre", { class: "es-letter-text", tabindex: "0" }, entry.text);
+    const copy = el(this.doc, "button", { type: "button", class: "es-copy" }, l.copy);
+    copy.addEventListener("click", async () => {
+      const ok = await this.copyText(entry.text);
+      this.status.textContent = ok ? this.labels.copied : this.labels.copyFailed;
+    });
+    box.append(text, copy);
+    return box;
+  }
+
+  async copyText(text) {
+    try {
+      if (this.win.navigator.clipboard && this.win.isSecureContext) {
+        await this.win.navigator.clipboard.writeText(text);
+        return true;
+      }
+    } catch {
+      // fall back below
+    }
+    const area = el(this.doc, "textarea", { class: "es-offscreen", readonly: true });
+    area.value = text;
+    this.root.appendChild(area);
+    area.select();
+    let ok = false;
+    try {
+      ok = this.doc.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    area.remove();
+    return ok;
+  }
+
+  // ----- typing indicator: from a message sent until the bot has been quiet for a moment
+
+  startTyping() {
+    this.stopTyping();
+    this.typing.hidden = false;
+    this.typingTimers.push(setTimeout(() => this.stopTyping(), TYPING_TIMEOUT_MS));
+  }
+
+  noteBotActivity() {
+    if (this.typing.hidden) return;
+    this.typingTimers.forEach(clearTimeout);
+    this.typingTimers = [setTimeout(() => this.stopTyping(), TYPING_QUIET_MS)];
+  }
+
+  stopTyping() {
+    this.typingTimers.forEach(clearTimeout);
+    this.typingTimers = [];
+    this.typing.hidden = true;
+  }
+}

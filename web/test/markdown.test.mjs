@@ -1,0 +1,88 @@
+// The markdown subset parser: what a hostile bot or user text can and cannot become. Rendering (DOM) is covered
+// in the browser tests (tests/browser); here, the tree the renderer gets.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { parseInline, parseMarkdown, safeHref } from "../src/markdown.js";
+
+function links(blocks) {
+  const found = [];
+  const walk = (nodes) => {
+    for (const node of nodes) {
+      if (node.type === "link") found.push(node.href);
+      if (node.children) walk(node.children);
+    }
+  };
+  for (const block of blocks) (block.lines || block.items).forEach(walk);
+  return found;
+}
+
+function plain(nodes) {
+  return nodes.map((n) => n.text ?? plain(n.children || [])).join("");
+}
+
+test("only absolute http(s), mailto and tel addresses become links", () => {
+  assert.equal(safeHref("https://www.ameli.fr/assure"), "https://www.ameli.fr/assure");
+  assert.equal(safeHref("mailto:x@example.org"), "mailto:x@example.org");
+  for (const hostile of [
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    " javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "java\nscript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+    "/relative/path",
+    "//evil.example/x",
+    "https://x.example/\"onmouseover=\"alert(1)",
+    "https://x.example/<script>",
+    "",
+  ]) {
+    assert.equal(safeHref(hostile), null, hostile);
+  }
+});
+
+test("a javascript: link keeps its label as text and is not a link", () => {
+  const blocks = parseMarkdown("[click me](javascript:alert(1)) and [ok](https://ameli.fr)");
+  assert.deepEqual(links(blocks), ["https://ameli.fr/"]);
+  assert.match(plain(blocks[0].lines[0]), /click me and ok/);
+});
+
+test("HTML in text stays text: tags and event handlers are characters, not nodes", () => {
+  const source = '<img src=x onerror=alert(1)> <script>alert(1)</script> **<b onclick="x()">bold</b>**';
+  const blocks = parseMarkdown(source);
+  assert.equal(blocks.length, 1);
+  const nodes = blocks[0].lines[0];
+  const kinds = new Set();
+  const walk = (list) => list.forEach((n) => { kinds.add(n.type); if (n.children) walk(n.children); });
+  walk(nodes);
+  assert.deepEqual([...kinds].sort(), ["strong", "text"]);
+  assert.equal(plain(nodes), '<img src=x onerror=alert(1)> <script>alert(1)</script> <b onclick="x()">bold</b>');
+});
+
+test("paragraphs, line breaks, bullets and numbered lists as the bot writes them", () => {
+  const blocks = parseMarkdown("**Carte Vitale**\n\nFirst line\nsecond line\n\n- one\n- two\n1. a\n2. b");
+  assert.deepEqual(blocks.map((b) => b.type), ["p", "p", "ul", "ol"]);
+  assert.equal(blocks[0].lines[0][0].type, "strong");
+  assert.equal(blocks[1].lines.length, 2);
+  assert.equal(blocks[2].items.length, 2);
+  assert.equal(blocks[3].start, 1);
+});
+
+test("bare URLs become links without the sentence's closing punctuation", () => {
+  const nodes = parseInline("Source: https://www.ameli.fr/assure/remboursements. (reviewed 2025-01-01)");
+  const link = nodes.find((n) => n.type === "link");
+  assert.equal(link.href, "https://www.ameli.fr/assure/remboursements");
+});
+
+test("deeply nested or unbalanced emphasis neither throws nor loses text", () => {
+  const source = "**".repeat(200) + "x" + "*".repeat(3) + "[".repeat(100) + "](" + "_".repeat(50);
+  const blocks = parseMarkdown(source);
+  assert.ok(plain(blocks[0].lines[0]).includes("x"));
+});
+
+test("parsing a long hostile input stays fast (no catastrophic backtracking)", () => {
+  const start = Date.now();
+  parseMarkdown("[".repeat(5000) + "](" + "a(".repeat(5000) + "**_".repeat(3000));
+  assert.ok(Date.now() - start < 2000, `took ${Date.now() - start} ms`);
+});
