@@ -26,3 +26,37 @@ def latest_entity(tracker: Tracker, entity: str) -> Any:
         if found.get("entity") == entity:
             return found.get("value")
     return None
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def warn_if_urgent(dispatcher: Any, tracker: Tracker) -> bool:
+    """Whatever the flow, a message that expresses urgency is answered first with the emergency numbers."""
+    from bot.urgency import is_urgent
+
+    if latest_intent(tracker) == "emergency" or not is_urgent(latest_text(tracker)):
+        return False
+    if _already_warned(tracker) or any(m.get("response") == "utter_emergency" for m in dispatcher.messages):
+        return False
+    dispatcher.utter_message(response="utter_emergency")
+    return True
+
+
+def _already_warned(tracker: Tracker) -> bool:
+    """Whether the emergency numbers were already sent since the user's latest message (by a form's validation)."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == "utter_emergency":
+            return True
+    return False
+
+
+class UrgencyFirst:
+    """Mixin for form validation actions: an urgent answer inside a form gets the emergency numbers first."""
+
+    async def run(self, dispatcher: Any, tracker: Tracker, domain: Any) -> list[dict[str, Any]]:
+        warn_if_urgent(dispatcher, tracker)
+        return await super().run(dispatcher, tracker, domain)  # type: ignore[misc]

@@ -1,4 +1,5 @@
-"""Enrolment pathway: a form that asks the user's situation, then the guide for that route."""
+"""Enrolment pathway: a form that asks only what matters (situation, nationality group, time in France), then the
+personal checklist."""
 
 from __future__ import annotations
 
@@ -9,14 +10,34 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import user_language
-from bot.enrolment import guide_article, recognise_situation
+from actions.common import UrgencyFirst, user_language, warn_if_urgent
+from bot.checklist import (
+    build_checklist,
+    implied_nationality,
+    parse_residence,
+    recognise_nationality,
+    three_month_rule_applies,
+)
+from bot.enrolment import recognise_situation
 from bot.settings import get_settings
 
+ENROLMENT_SLOTS = ("situation", "nationality", "time_in_france")
 
-class ValidateEnrolmentForm(FormValidationAction):
+
+class ValidateEnrolmentForm(UrgencyFirst, FormValidationAction):
     def name(self) -> str:
         return "validate_enrolment_form"
+
+    async def required_slots(
+        self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[str]:
+        situation = tracker.get_slot("situation")
+        needed = ["situation"]
+        if implied_nationality(situation) is None:
+            needed.append("nationality")
+        if situation is None or three_month_rule_applies(situation):
+            needed.append("time_in_france")
+        return needed
 
     def validate_situation(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -24,28 +45,55 @@ class ValidateEnrolmentForm(FormValidationAction):
         situation = recognise_situation(value if isinstance(value, str) else None)
         if situation is None:
             dispatcher.utter_message(response="utter_situation_invalid")
-        return {"situation": situation}
+            return {"situation": None}
+        implied = implied_nationality(situation)
+        return {"situation": situation, **({"nationality": implied} if implied else {})}
+
+    def validate_nationality(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        nationality = recognise_nationality(value if isinstance(value, str) else None)
+        if nationality is None and tracker.get_slot("requested_slot") == "nationality":
+            dispatcher.utter_message(response="utter_nationality_invalid")
+        return {"nationality": nationality}
+
+    def validate_time_in_france(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        residence = parse_residence(value if isinstance(value, str) else None)
+        if residence is None and tracker.get_slot("requested_slot") == "time_in_france":
+            dispatcher.utter_message(response="utter_time_in_france_invalid")
+        return {"time_in_france": residence}
 
 
 class ActionEnrolmentGuide(Action):
+    """The personal checklist for the situation the form collected; the form's answers are then forgotten."""
+
     def name(self) -> str:
         return "action_enrolment_guide"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        warn_if_urgent(dispatcher, tracker)
         language = user_language(tracker)
-        article = guide_article(tracker.get_slot("situation") or "", language, get_settings().knowledge_dir)
-        if article is None:
+        settings = get_settings()
+        reset = [SlotSet(name, None) for name in ENROLMENT_SLOTS]
+        try:
+            checklist = build_checklist(
+                tracker.get_slot("situation") or "",
+                tracker.get_slot("nationality"),
+                tracker.get_slot("time_in_france"),
+                language,
+                settings.knowledge_dir,
+            )
+        except (KeyError, FileNotFoundError):
             dispatcher.utter_message(response="utter_knowledge_unknown")
-            return [SlotSet("situation", None)]
-        first = article.sections[0]
+            return reset
         dispatcher.utter_message(
-            response="utter_enrolment_guide",
-            heading=article.title,
-            summary=article.summary,
-            passage=first.text,
-            source_url=first.source or article.source,
-            reviewed=article.last_reviewed.isoformat(),
+            response="utter_checklist",
+            **checklist.items,
+            sources=checklist.source_lines(),
+            reviewed=checklist.reviewed,
         )
-        return []
+        return reset

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_text, user_language
+from actions.common import latest_text, user_language, warn_if_urgent
 from bot.retrieval import get_retriever
 
 
@@ -31,6 +31,7 @@ class ActionAnswerKnowledge(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        warn_if_urgent(dispatcher, tracker)
         language = user_language(tracker)
         question = latest_text(tracker)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")

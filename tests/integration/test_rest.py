@@ -94,11 +94,13 @@ def test_form_validates_and_completes_with_slot_events(servers, sender):
     assert variation("utter_situation_invalid", "en")["text"] in texts(replies)
 
     replies = servers.send(sender, '/inform{"situation": "student"}')
-    assert "Source:" in texts(replies), replies
+    assert texts(replies) == variation("utter_ask_nationality", "en")["text"]
+    replies = servers.send(sender, '/inform{"nationality": "eu"}')
+    assert "Sources (reviewed" in texts(replies), replies
 
     events = stored_events(servers, sender)
     slot_values = [(e["name"], e["value"]) for e in events if e["event"] == "slot"]
-    assert ("situation", "student") in slot_values
+    assert ("situation", "student") in slot_values and ("nationality", "eu") in slot_values
     assert ("language", "en") in slot_values
     assert any(e["event"] == "active_loop" and e.get("name") is None for e in events)
 

@@ -18,15 +18,6 @@ def test_validation_rejects_unknown_situations_with_a_message(dispatcher):
     assert responses(dispatcher) == ["utter_situation_invalid"]
 
 
-async def test_guide_sends_the_route_article_in_the_user_language(dispatcher):
-    tracker = make_tracker("/inform", slots={"language": "fr", "situation": "student"})
-    assert await ActionEnrolmentGuide().run(dispatcher, tracker, {}) == []
-    [message] = dispatcher.messages
-    assert message["response"] == "utter_enrolment_guide"
-    assert message["source_url"].startswith("https://") and message["passage"]
-    assert "étudiant" in (message["heading"] + message["summary"]).lower()
-
-
 async def test_guide_without_a_known_situation_falls_back_honestly(dispatcher):
     tracker = make_tracker("/inform", slots={"language": "en", "situation": "astronaut"})
     events = await ActionEnrolmentGuide().run(dispatcher, tracker, {})

@@ -1,0 +1,59 @@
+"""Slot extraction from free text, run after every user message (the slots' `custom` mapping in domain.yml).
+
+"How much will I get back for a €30 GP visit? I have a médecin traitant and no mutuelle" fills care, price,
+médecin traitant and mutuelle at once, so the forms only ask what is missing. Values are already normalised
+("gp", "30", "yes", "none"); the forms' validation actions check them again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_intent, latest_text
+from bot.checklist import parse_residence, recognise_nationality
+from bot.cost import extract_cost_fields
+from bot.enrolment import recognise_situation
+from bot.stalled_file import parse_since, recognise_status
+
+#: Messages that belong to a flow; anything else (a question, a switch of language) is not read for the form.
+FLOW_INTENTS = {"inform", "affirm", "deny", "nlu_fallback", "start_enrolment", "file_problem", "ask_cost"}
+COST_SLOTS = ("care", "price", "age")
+
+
+def _active_loop(tracker: Tracker) -> str | None:
+    return (tracker.active_loop or {}).get("name")
+
+
+class ActionExtractFields(Action):
+    def name(self) -> str:
+        return "action_extract_fields"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intent, loop, text = latest_intent(tracker), _active_loop(tracker), latest_text(tracker)
+        if intent not in FLOW_INTENTS or not text:
+            return []
+        requested = tracker.get_slot("requested_slot") if loop else None
+        found: dict[str, Any] = {}
+        if loop == "enrolment_form" or (intent == "start_enrolment" and loop is None):
+            found.update(
+                situation=recognise_situation(text) if loop is None else None,
+                nationality=recognise_nationality(text),
+                time_in_france=parse_residence(text),
+            )
+        elif loop == "file_form" or (intent == "file_problem" and loop is None):
+            found.update(file_status=recognise_status(text), file_since=parse_since(text))
+        elif loop == "cost_form" or (intent == "ask_cost" and loop is None):
+            fields = extract_cost_fields(text, requested=requested)
+            if intent == "ask_cost" and loop is None:
+                # A new question: the care, price and age of the previous one no longer hold.
+                return [SlotSet(name, fields.get(name)) for name in COST_SLOTS] + [
+                    SlotSet(name, value) for name, value in fields.items() if name not in COST_SLOTS
+                ]
+            found.update(fields)
+        return [SlotSet(name, value) for name, value in found.items() if value is not None]

@@ -1,0 +1,218 @@
+"""Actions of the guided flows: extraction, the checklist, the stalled file and its letter, the cost answer,
+the emergency, delete-my-data and the clarifying fallback."""
+
+from __future__ import annotations
+
+import actions.fallback as fallback
+from actions.cost import ActionCostAnswer, ValidateCostForm
+from actions.emergency import ActionEmergency
+from actions.enrolment import ActionEnrolmentGuide, ValidateEnrolmentForm
+from actions.extract import ActionExtractFields
+from actions.knowledge import ActionAnswerKnowledge
+from actions.privacy import ActionDeleteMyData
+from actions.stalled_file import ActionFileAdvice, ValidateFileForm
+
+from .conftest import make_tracker, responses
+
+
+def slots_of(events: list[dict]) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+# --- extraction ---------------------------------------------------------------------------------------------------
+async def test_a_cost_question_that_gives_everything_fills_every_slot(dispatcher):
+    tracker = make_tracker(
+        "How much will I get back for a €30 GP visit? I have a médecin traitant and no mutuelle", intent="ask_cost"
+    )
+    found = slots_of(await ActionExtractFields().run(dispatcher, tracker, {}))
+    assert found == {"care": "gp", "price": "30", "age": None, "medecin_traitant": "yes", "mutuelle": "none"}
+
+
+async def test_a_new_cost_question_forgets_the_previous_care_and_price(dispatcher):
+    tracker = make_tracker("et chez le dentiste ?", intent="ask_cost", slots={"care": "gp", "price": "30", "mutuelle": "100"})
+    found = slots_of(await ActionExtractFields().run(dispatcher, tracker, {}))
+    assert found == {"care": "dentist", "price": None, "age": None}  # the mutuelle is still the user's
+
+
+async def test_an_answer_inside_the_form_is_read_for_the_question_asked(dispatcher):
+    tracker = make_tracker("50", intent="inform", active_loop="cost_form", slots={"requested_slot": "price"})
+    assert slots_of(await ActionExtractFields().run(dispatcher, tracker, {})) == {"price": "50"}
+
+
+async def test_a_question_inside_a_form_fills_nothing(dispatcher):
+    tracker = make_tracker("what is a mutuelle at 100%?", intent="ask_knowledge", active_loop="cost_form",
+                           slots={"requested_slot": "mutuelle"})
+    assert await ActionExtractFields().run(dispatcher, tracker, {}) == []
+
+
+async def test_the_enrolment_question_prefills_what_the_user_said(dispatcher):
+    tracker = make_tracker("I'm an American retiree, I arrived 2 months ago", intent="start_enrolment")
+    found = slots_of(await ActionExtractFields().run(dispatcher, tracker, {}))
+    assert found == {"situation": "retiree", "nationality": "non_eu", "time_in_france": "under_3_months"}
+
+
+async def test_a_file_problem_prefills_status_and_date(dispatcher):
+    tracker = make_tracker("la CPAM a perdu mon dossier, envoyé il y a 5 mois", intent="file_problem")
+    found = slots_of(await ActionExtractFields().run(dispatcher, tracker, {}))
+    assert found == {"file_status": "lost", "file_since": "3_months_or_more"}
+
+
+# --- enrolment ----------------------------------------------------------------------------------------------------
+async def test_the_enrolment_form_asks_only_what_matters(dispatcher):
+    form = ValidateEnrolmentForm()
+    domain_slots = ["situation", "nationality", "time_in_france"]
+    ask = lambda **slots: form.required_slots(domain_slots, dispatcher, make_tracker(slots=slots), {})  # noqa: E731
+    assert await ask(situation="employee") == ["situation", "nationality"]
+    assert await ask(situation="eu_s1") == ["situation"]
+    assert await ask(situation="inactive") == domain_slots
+    assert await ask(situation="eu_citizen") == ["situation", "time_in_france"]
+
+
+def test_an_eu_situation_sets_the_nationality_group(dispatcher):
+    tracker = make_tracker("I have an S1", active_loop="enrolment_form")
+    result = ValidateEnrolmentForm().validate_situation("I have an S1", dispatcher, tracker, {})
+    assert result == {"situation": "eu_s1", "nationality": "eu"}
+
+
+def test_an_unclear_answer_to_the_nationality_question_is_said(dispatcher):
+    tracker = make_tracker("blue", slots={"requested_slot": "nationality"}, active_loop="enrolment_form")
+    assert ValidateEnrolmentForm().validate_nationality("blue", dispatcher, tracker, {}) == {"nationality": None}
+    assert responses(dispatcher) == ["utter_nationality_invalid"]
+
+
+async def test_the_checklist_is_sent_in_the_users_language_and_the_answers_are_forgotten(dispatcher):
+    slots = {"language": "fr", "situation": "inactive", "nationality": "non_eu", "time_in_france": "under_3_months"}
+    events = await ActionEnrolmentGuide().run(dispatcher, make_tracker("/inform", slots=slots), {})
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_checklist"
+    assert "titre de séjour" in message["documents"] and "S1106" in message["forms"]
+    assert "moins de trois mois" in message["route"]
+    assert "https://" in message["sources"]
+    assert slots_of(events) == {"situation": None, "nationality": None, "time_in_france": None}
+
+
+async def test_urgency_inside_the_flow_comes_first(dispatcher):
+    slots = {"language": "en", "situation": "student", "nationality": "eu"}
+    tracker = make_tracker("I'm a student, it's urgent, my friend is unconscious", intent="inform", slots=slots)
+    await ActionEnrolmentGuide().run(dispatcher, tracker, {})
+    assert responses(dispatcher)[0] == "utter_emergency"
+
+
+# --- stalled file -------------------------------------------------------------------------------------------------
+async def test_a_stalled_file_gets_steps_contacts_and_the_letter_payload(dispatcher):
+    slots = {"language": "en", "file_status": "no_news", "file_since": "3_months_or_more"}
+    events = await ActionFileAdvice().run(dispatcher, make_tracker("/inform", slots=slots), {})
+    assert responses(dispatcher) == ["utter_file_advice", "utter_file_contacts", "utter_letter", None]
+    payload = dispatcher.messages[-1]["custom"]
+    assert payload["type"] == "letter" and payload["lang"] == "fr"
+    assert payload["text"].startswith("[NOM Prénom]") and "relance" in payload["text"]
+    assert payload["title"].startswith("Letter template")  # title in the user's language
+    assert slots_of(events) == {"file_status": None, "file_since": None}
+
+
+async def test_a_recent_file_is_told_that_waiting_is_normal_and_a_refusal_gets_no_letter(dispatcher):
+    slots = {"language": "fr", "file_status": "no_news", "file_since": "under_3_months"}
+    await ActionFileAdvice().run(dispatcher, make_tracker("/inform", slots=slots), {})
+    assert responses(dispatcher)[0] == "utter_file_recent"
+    dispatcher.messages.clear()
+    slots = {"language": "fr", "file_status": "refused", "file_since": "under_3_months"}
+    await ActionFileAdvice().run(dispatcher, make_tracker("/inform", slots=slots), {})
+    assert responses(dispatcher) == ["utter_file_advice", "utter_file_contacts"]
+
+
+def test_the_file_form_rejects_what_it_cannot_read(dispatcher):
+    tracker = make_tracker("purple", slots={"requested_slot": "file_status"}, active_loop="file_form")
+    assert ValidateFileForm().validate_file_status("purple", dispatcher, tracker, {}) == {"file_status": None}
+    assert responses(dispatcher) == ["utter_file_status_invalid"]
+
+
+# --- cost ---------------------------------------------------------------------------------------------------------
+async def test_the_cost_form_skips_the_medecin_traitant_where_it_does_not_matter(dispatcher):
+    form = ValidateCostForm()
+    domain_slots = ["care", "price", "medecin_traitant", "mutuelle"]
+    assert await form.required_slots(domain_slots, dispatcher, make_tracker(slots={"care": "gp"}), {}) == domain_slots
+    dentist = make_tracker(slots={"care": "dentist"})
+    assert await form.required_slots(domain_slots, dispatcher, dentist, {}) == ["care", "price", "mutuelle"]
+    child = make_tracker(slots={"care": "gp", "age": "10"})
+    assert await form.required_slots(domain_slots, dispatcher, child, {}) == ["care", "price", "mutuelle"]
+
+
+def test_the_cost_form_validates_answers_with_the_calculator(dispatcher):
+    form = ValidateCostForm()
+    asked = make_tracker("trente", slots={"requested_slot": "price", "care": "gp", "language": "fr"})
+    assert form.validate_price("trente", dispatcher, asked, {}) == {"price": None}
+    assert form.validate_price("30,50 €", dispatcher, asked, {}) == {"price": "30.50"}
+    assert form.validate_care("dermatologue", dispatcher, asked, {}) == {"care": "specialist"}
+    assert form.validate_mutuelle("none", dispatcher, asked, {}) == {"mutuelle": "none"}
+    mutuelle = make_tracker("purple", slots={"requested_slot": "mutuelle", "language": "fr"})
+    assert form.validate_mutuelle("purple", dispatcher, mutuelle, {}) == {"mutuelle": None}
+    assert form.validate_price("-5 €", dispatcher, asked, {}) == {"price": None}
+    assert responses(dispatcher) == ["utter_price_invalid", "utter_mutuelle_invalid", "utter_price_invalid"]
+
+
+async def test_the_cost_answer_sends_the_explanation_then_the_chart_payload(dispatcher):
+    slots = {"language": "fr", "care": "specialist", "price": "50", "mutuelle": "none", "medecin_traitant": "yes"}
+    await ActionCostAnswer().run(dispatcher, make_tracker("/inform", slots=slots), {})
+    assert responses(dispatcher) == ["utter_cost_answer", None, "utter_cost_compare"]
+    assert "Reste à votre charge : 29,95 €" in dispatcher.messages[0]["explanation"]
+    payload = dispatcher.messages[1]["custom"]
+    assert payload["type"] == "cost_breakdown" and payload["lang"] == "fr" and payload["billed"] == 50.0
+    assert payload["text"] == "Vous payez 29,95 € sur 50,00 €"
+
+
+# --- emergency, delete my data, fallback --------------------------------------------------------------------------
+async def test_the_emergency_numbers_come_first(dispatcher):
+    await ActionEmergency().run(dispatcher, make_tracker("urgence", intent="emergency", slots={"language": "fr"}), {})
+    assert responses(dispatcher) == ["utter_emergency", "utter_emergency_care"]
+    assert dispatcher.messages[1]["source_url"].startswith("https://")
+
+
+async def test_delete_my_data_marks_the_conversation_for_the_tracker_store(dispatcher):
+    events = await ActionDeleteMyData().run(dispatcher, make_tracker("yes", intent="affirm"), {})
+    assert slots_of(events) == {"delete_confirmed": True}
+    assert responses(dispatcher) == ["utter_data_deleted"]
+
+
+class FakeRetriever:
+    def __init__(self, hits):
+        self.hits = hits
+
+    def search(self, query, lang=None, k=5, method="hybrid"):
+        return self.hits[:k]
+
+    def answer(self, query, lang, intent=None):
+        from bot.retrieval import Answer
+
+        return Answer(confident=False, hit=None, score=0.1)
+
+
+async def test_clarification_suggests_the_likely_intents_and_topics(dispatcher, monkeypatch):
+    from types import SimpleNamespace
+
+    topic = SimpleNamespace(title="Carte Vitale", questions=("Comment commander ma carte Vitale ?",))
+    monkeypatch.setattr("bot.retrieval.get_retriever", lambda: FakeRetriever([topic]))
+    tracker = make_tracker("carte truc machin", intent="nlu_fallback", slots={"language": "fr"})
+    tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback"}, {"name": "ask_cost"}, {"name": "greet"}]
+    await fallback.ActionClarify().run(dispatcher, tracker, {})
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_clarify"
+    assert [b["payload"] for b in message["buttons"]] == ["/ask_cost", "Comment commander ma carte Vitale ?"]
+    assert message["buttons"][0]["title"] == "Combien vais-je payer pour un soin ?"
+
+
+async def test_a_knowledge_question_with_urgency_starts_with_the_numbers(dispatcher, monkeypatch):
+    import actions.knowledge as knowledge
+
+    monkeypatch.setattr(knowledge, "get_retriever", lambda: FakeRetriever([]))
+    tracker = make_tracker("urgent: is the hospital free without carte vitale?", intent="ask_knowledge")
+    await ActionAnswerKnowledge().run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_emergency", "utter_knowledge_unknown"]
+
+
+async def test_an_urgent_answer_inside_a_form_gets_the_numbers_once(dispatcher):
+    domain = {"forms": {"cost_form": {"required_slots": ["care", "price", "medecin_traitant", "mutuelle"]}}, "slots": {}}
+    tracker = make_tracker("urgent, my friend is unconscious, it was 30 euros", intent="inform",
+                           slots={"requested_slot": "price", "care": "gp", "language": "en"}, active_loop="cost_form")
+    await ValidateCostForm().run(dispatcher, tracker, domain)
+    await ActionCostAnswer().run(dispatcher, tracker, domain)
+    assert responses(dispatcher).count("utter_emergency") == 1 and responses(dispatcher)[0] == "utter_emergency"
