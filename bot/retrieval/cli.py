@@ -90,7 +90,9 @@ def evaluate(argv: list[str]) -> int:
         return 1
     if args.write_tuning:
         tuned, note = tune(retriever, questions)
-        write_tuning(tuned, args.eval_set.relative_to(PROJECT_ROOT) if args.eval_set.is_absolute() else args.eval_set, note)
+        shown = args.eval_set.resolve()
+        shown = shown.relative_to(PROJECT_ROOT) if shown.is_relative_to(PROJECT_ROOT) else shown
+        write_tuning(tuned, shown, note, retriever.encoder.name)
         print(f"wrote bot/retrieval/tuning.json: {note}; thresholds {tuned.thresholds}")
         for lang, fusion in tuned.fusion.items():
             print(f"  {lang}: {fusion.to_json()}")

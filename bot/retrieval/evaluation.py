@@ -244,13 +244,14 @@ def tune(retriever: Retriever, questions: list[Question]) -> tuple[Tuning, str]:
         notes.append(f"{lang}: dev R@3={best_key[0] if best_key else None} MRR={best_key[1] if best_key else None}")
     retriever.tuning = Tuning(original.thresholds, fusion)
     by_lang = decisions(retriever, dev)
-    tuned = Tuning({lang: best_threshold(items) for lang, items in by_lang.items()}, fusion)
+    tuned = Tuning({lang: best_threshold(items) for lang, items in by_lang.items()}, fusion, retriever.encoder.name)
     retriever.tuning = tuned
     return tuned, f"fusion and thresholds chosen on the dev half ({len(dev)} questions); " + "; ".join(notes)
 
 
-def write_tuning(tuning: Tuning, eval_set: Path, note: str, path: Path = TUNING_FILE) -> None:
-    data = {
+def write_tuning(tuning: Tuning, eval_set: Path, note: str, model: str, path: Path = TUNING_FILE) -> None:
+    data: dict = {"model": model}
+    data |= {
         lang: {"threshold": tuning.thresholds[lang], **tuning.for_lang(lang).to_json()} for lang in LANGUAGES
     }
     data.update({"note": note, "eval_set": eval_set.as_posix(), "tuned_on": dt.date.today().isoformat()})

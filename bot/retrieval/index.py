@@ -194,14 +194,15 @@ class KnowledgeIndex:
             expected["content_hash"] = manifest.get("content_hash")
         problems = mismatches(manifest, expected)
         if problems:
-            raise IndexMismatchError(f"the knowledge index in {index_dir} is out of date ({'; '.join(problems)}): {FIX}")
+            why = "; ".join(problems)
+            raise IndexMismatchError(f"the knowledge index in {index_dir} is out of date ({why}): {FIX}")
         index = faiss.read_index(str(index_dir / VECTORS_FILE))
         payload = json.loads((index_dir / PASSAGES_FILE).read_text(encoding="utf-8"))
-        static_rows = np.load(index_dir / STATIC_FILE, mmap_mode="r").shape[0] if (index_dir / STATIC_FILE).is_file() else None
+        static = np.load(index_dir / STATIC_FILE) if (index_dir / STATIC_FILE).is_file() else None
         if (
             index.ntotal != len(payload["row_passage"])
             or index.d != manifest.get("dimension")
-            or static_rows not in (None, index.ntotal)
+            or (static is not None and static.shape[0] != index.ntotal)
         ):
             raise IndexMismatchError(f"the files in {index_dir} disagree with each other: {FIX}")
         return cls(
@@ -212,7 +213,7 @@ class KnowledgeIndex:
             terms=payload["terms"],
             manifest=manifest,
             row_keys=payload.get("row_keys", []),
-            static=np.load(index_dir / STATIC_FILE) if (index_dir / STATIC_FILE).is_file() else None,
+            static=static,
         )
 
 

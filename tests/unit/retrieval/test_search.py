@@ -74,7 +74,9 @@ def test_confident_answer_with_related_passages_from_other_articles(retriever):
     assert len({h.doc_id for h in answer.related}) == len(answer.related)
 
 
-@pytest.mark.parametrize(("query", "lang"), [("how much does a pizza cost in Naples", "en"), ("recette de la tarte aux pommes", "fr")])
+@pytest.mark.parametrize(
+    ("query", "lang"), [("how much does a pizza cost in Naples", "en"), ("recette de la tarte aux pommes", "fr")]
+)
 def test_below_the_threshold_the_assistant_does_not_answer(retriever, query, lang):
     answer = with_thresholds(retriever, FIXED).answer(query, lang)
     assert not answer.confident and answer.hit is None and answer.related == ()
