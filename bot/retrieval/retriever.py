@@ -151,6 +151,7 @@ class Retriever:
             lang: BM25([chargrams(index.terms[i]) for i in rows]) for lang, rows in self._by_lang.items()
         }
         self._vectors: dict[str, np.ndarray] = {}
+        self._vectors_lock = threading.Lock()
         self._docs_by_lang = {lang: {self.passages[i].doc_id for i in rows} for lang, rows in self._by_lang.items()}
 
     @classmethod
@@ -190,9 +191,10 @@ class Retriever:
         vector = self._vectors.get(query)
         if vector is None:
             vector = self.encoder.encode([query])[0]
-            if len(self._vectors) >= 1024:
-                self._vectors.pop(next(iter(self._vectors)))
-            self._vectors[query] = vector
+            with self._vectors_lock:  # the action server may serve requests from several threads
+                if len(self._vectors) >= 1024:
+                    self._vectors.pop(next(iter(self._vectors)))
+                self._vectors[query] = vector
         return vector
 
     # --- scoring -------------------------------------------------------------------------------------------------

@@ -77,3 +77,15 @@ def test_altered_bundled_weights_are_refused(tmp_path):
         verify_bundled_model(tmp_path)
     with pytest.raises(ModelIntegrityError, match="missing"):
         verify_bundled_model(tmp_path / "nowhere")
+
+
+def test_an_empty_knowledge_base_builds_and_answers_nothing(tmp_path, encoder):
+    from .conftest import make_settings, write_knowledge
+
+    write_knowledge(tmp_path / "knowledge", {})
+    settings = make_settings(tmp_path)
+    assert ensure_index(settings) is True
+    retriever = Retriever(KnowledgeIndex.load(settings.index_dir, settings), encoder, Tuning.load())
+    assert retriever.search("carte vitale", k=3) == []
+    answer = retriever.answer("carte vitale", "fr")
+    assert not answer.confident and answer.hit is None
