@@ -69,7 +69,7 @@ def our_bot(workdir: Path, logdir: Path) -> Bot:
     )
 
 
-def measure(bot: Bot, messages: list[str], scenarios: list[Scenario]) -> list[dict]:
+def measure(bot: Bot, messages: list[str], scenarios: list[Scenario], budget: float) -> list[dict]:
     progress(f"{bot.name}: starting the action server and the rasa server")
     bot.start()
     rows = []
@@ -78,7 +78,9 @@ def measure(bot: Bot, messages: list[str], scenarios: list[Scenario]) -> list[di
         with MemorySampler(bot.pids()) as memory:
             for scenario in scenarios:
                 progress(f"{bot.name}: {scenario.name} ({scenario.messages} messages)")
-                result = asyncio.run(run_scenario(bot.url, messages, scenario))
+                # Long conversations get twice the budget: their point is the late turns.
+                limit = budget * (2 if scenario.turns >= 100 else 1)
+                result = asyncio.run(run_scenario(bot.url, messages, scenario, budget=limit))
                 rows.append(report.row(bot.name, result))
                 progress(f"{bot.name}: {scenario.name}: {report.summary(rows[-1])}")
         for row in rows:
@@ -108,9 +110,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="small counts, for development (also BENCH_QUICK=1)")
     parser.add_argument("--skip-builds", action="store_true", default=os.environ.get("BENCH_SKIP_BUILDS") == "1",
                         help="do not time training and index builds (also BENCH_SKIP_BUILDS=1)")
+    parser.add_argument("--budget", type=float, default=float(os.environ.get("BENCH_BUDGET_S") or 150),
+                        help="seconds after which a load stops sending, twice that for 100-turn conversations "
+                        "(also BENCH_BUDGET_S; default 150)")
+    parser.add_argument("--from-json", type=Path, metavar="RESULTS",
+                        help="only rewrite the markdown from a saved var/bench/results.json (no measuring)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     args.out = args.out.resolve()
+    if args.from_json:
+        results = json.loads(args.from_json.read_text())
+        args.out.write_text(report.markdown(results, []), encoding="utf-8")
+        print(f"{args.out.relative_to(ROOT)} rewritten from {args.from_json}")
+        return 0
 
     started = time.monotonic()
     workdir = ROOT / "var" / "bench"
@@ -122,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     progress(f"{'quick' if args.quick else 'full'} run; machine: {results['machine']['summary']}")
 
     progress("reference bot: rasa init + one custom action + training (var/bench/reference)")
-    reference_times = reference_bot.generate(workdir / "reference", logdir, reuse=args.quick or args.skip_builds)
+    reference_times = reference_bot.generate(workdir / "reference", logdir, reuse=True)
     results["builds"].update({f"reference {name}": seconds for name, seconds in reference_times.items()})
 
     if not args.skip_builds:
@@ -137,9 +149,10 @@ def main(argv: list[str] | None = None) -> int:
                 INDEX_DIR=str(Path(tmp) / "index"))
     results["retrieval"] = retrieval_latency(logdir)
 
-    results["rows"] += measure(reference_bot.bot(workdir / "reference", logdir), mixes["reference"], scenarios)
+    reference = reference_bot.bot(workdir / "reference", logdir)
+    results["rows"] += measure(reference, mixes["reference"], scenarios, args.budget)
     with tempfile.TemporaryDirectory(prefix="bench-ours-") as tmp:
-        results["rows"] += measure(our_bot(Path(tmp), logdir), mixes["ours"], scenarios)
+        results["rows"] += measure(our_bot(Path(tmp), logdir), mixes["ours"], scenarios, args.budget)
 
     results["machine"]["load_end"] = os.getloadavg()
     results["seconds"] = time.monotonic() - started

@@ -37,6 +37,7 @@ class LoadResult:
     errors: int = 0
     empty_replies: int = 0
     wall_seconds: float = 0.0
+    cut_short: bool = False
 
     @property
     def throughput(self) -> float:
@@ -73,10 +74,13 @@ async def _post(session: aiohttp.ClientSession, url: str, sender: str, text: str
     return time.perf_counter() - started, ok, empty
 
 
-async def _user(session, url, messages, scenario, user, result, prefix) -> None:
+async def _user(session, url, messages, scenario, user, result, prefix, deadline) -> None:
     for _ in range(scenario.conversations_per_user):
         sender = f"{prefix}-{user}-{uuid.uuid4().hex[:8]}"
         for text in conversation(messages, user, scenario.turns):
+            if time.perf_counter() > deadline:
+                result.cut_short = True
+                return
             seconds, ok, empty = await _post(session, url, sender, text)
             if ok:
                 result.latencies.append(seconds)
@@ -85,16 +89,22 @@ async def _user(session, url, messages, scenario, user, result, prefix) -> None:
                 result.errors += 1
 
 
-async def run_scenario(base_url: str, messages: list[str], scenario: Scenario, timeout: float = 120) -> LoadResult:
-    """Play the scenario against a rasa server's REST channel and collect per-message latencies (seconds)."""
+async def run_scenario(base_url: str, messages: list[str], scenario: Scenario, timeout: float = 120,
+                       budget: float = math.inf) -> LoadResult:
+    """Play the scenario against a rasa server's REST channel and collect per-message latencies (seconds).
+
+    After `budget` seconds no virtual user sends another message (the run is cut short, and says so), which keeps
+    `make bench` bounded in time on a slow or busy machine.
+    """
     url = f"{base_url}/webhooks/rest/webhook"
     result = LoadResult(scenario)
     connector = aiohttp.TCPConnector(limit=scenario.users)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout)) as session:
         started = time.perf_counter()
+        deadline = started + budget
         await asyncio.gather(
-            *(_user(session, url, messages, scenario, user, result, f"bench-{scenario.name}") for user in
-              range(scenario.users))
+            *(_user(session, url, messages, scenario, user, result, f"bench-{scenario.name}", deadline)
+              for user in range(scenario.users))
         )
         result.wall_seconds = time.perf_counter() - started
     return result

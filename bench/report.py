@@ -17,7 +17,8 @@ def row(bot: str, result: LoadResult) -> dict:
     scenario = result.scenario
     return {
         "bot": bot, "scenario": scenario.name, "users": scenario.users, "turns": scenario.turns,
-        "messages": len(result.latencies), "errors": result.errors, "empty": result.empty_replies,
+        "messages": len(result.latencies), "planned": scenario.messages, "cut_short": result.cut_short,
+        "errors": result.errors, "empty": result.empty_replies,
         "seconds": result.wall_seconds, "throughput": result.throughput,
         "p50_ms": result.percentile(50) * 1000, "p95_ms": result.percentile(95) * 1000,
         "p99_ms": result.percentile(99) * 1000, "max_ms": result.percentile(100) * 1000,
@@ -94,9 +95,9 @@ def _value(key: str, value: float) -> str:
 
 
 def target_lines(results: dict) -> list[str]:
+    verdict = {None: "", True: "MET", False: "NOT MET"}
     return [f"{t['label']}: ours {_value(t['key'], t['ours'])}, reference {_value(t['key'], t['reference'])}, "
-            f"ratio {t['ratio']:.2f} (target {t['target']}) {'' if t['met'] is None else 'MET' if t['met'] else 'NOT MET'}"
-            for t in targets(results)]
+            f"ratio {t['ratio']:.2f} (target {t['target']}) {verdict[t['met']]}" for t in targets(results)]
 
 
 def markdown(results: dict, scenarios: list) -> str:
@@ -135,10 +136,13 @@ def markdown(results: dict, scenarios: list) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results["rows"]:
-        lines.append(f"| {r['bot']} | {r['scenario']} | {r['users']} | {r['turns']} | {r['messages']} | "
+        messages = f"{r['messages']} of {r['planned']} (time budget)" if r.get("cut_short") else r["messages"]
+        lines.append(f"| {r['bot']} | {r['scenario']} | {r['users']} | {r['turns']} | {messages} | "
                      f"{r['errors'] + r['empty']} | {r['throughput']:.1f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
                      f"{r['p99_ms']:.0f} | {r['max_ms']:.0f} |")
-    lines += ["", "Errors counts failed requests and empty replies. Messages: bench/messages.yml (ours: English and",
+    lines += ["", "A load stops sending after its time budget (`--budget`, BENCH_BUDGET_S) so that the whole run stays",
+              "bounded; \"of N (time budget)\" marks a load that did not send all its messages.", "",
+              "Errors counts failed requests and empty replies. Messages: bench/messages.yml (ours: English and",
               "French greetings, knowledge questions answered by retrieval, thanks, language switches; the reference:",
               "its own intents, one message in three or four calling its custom action).", "",
               "## Memory (peak resident set during the loads, process and children)", "",
@@ -161,6 +165,7 @@ def markdown(results: dict, scenarios: list) -> str:
               ["Not measured: `scripts/bench_retrieval.py` (the retrieval measure this reuses) was not in the tree."])
     if FINDINGS.exists():
         lines += ["", FINDINGS.read_text(encoding="utf-8").strip()]
-    lines += ["", "## Reproduce", "", "```sh", "make bench                 # full run, about 15-20 minutes; writes this file",
+    lines += ["", "## Reproduce", "", "```sh",
+              "make bench                 # full run, about 15-20 minutes; writes this file",
               "BENCH_QUICK=1 make bench   # small counts, for development", "```", ""]
     return "\n".join(lines)
