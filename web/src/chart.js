@@ -14,7 +14,8 @@ export function formatMoney(amount, currency, language) {
 }
 
 function formatPercent(value, language) {
-  return new Intl.NumberFormat(language === "fr" ? "fr-FR" : "en-GB", { maximumFractionDigits: 1 }).format(value) + " %";
+  const number = new Intl.NumberFormat(language === "fr" ? "fr-FR" : "en-GB", { maximumFractionDigits: 1 }).format(value);
+  return language === "fr" ? `${number}\u00a0%` : `${number}%`; // French typography spaces the sign
 }
 
 export function formatDate(iso, language) {

@@ -1,5 +1,6 @@
 // The small markdown subset the assistant writes (paragraphs, line breaks, "- " and "1. " lists, **bold**, *italic*,
 // `code`, [label](url) and bare URLs), parsed into a tree and rendered with createElement/textContent only.
+// A single line break is kept, except inside hard-wrapped prose (see isSoftWrap).
 // Nothing the bot or the user writes is ever parsed as HTML: a "<script>" in a message is shown as text.
 
 const SAFE_PROTOCOLS = new Set(["http:", "https:", "mailto:", "tel:"]);
@@ -20,6 +21,14 @@ export function safeHref(raw) {
   return url.href;
 }
 
+/** A line break inside a long line of prose is a wrap, not meant; short lines, a trailing colon, backslash or two
+ * spaces (markdown's hard break) keep theirs. */
+function isSoftWrap(line) {
+  if (/(  |\\)$/.test(line)) return false;
+  const text = line.trim();
+  return text.length >= 70 && !/:$/.test(text);
+}
+
 const BULLET = /^\s*[-*•]\s+(.*)$/;
 const NUMBERED = /^\s*(\d{1,3})[.)]\s+(.*)$/;
 
@@ -29,6 +38,10 @@ export function parseMarkdown(source) {
   const blocks = [];
   let current = null;
   const flush = () => {
+    if (current && current.type === "p") {
+      current.lines = current.raw.map((line) => parseInline(line.trim().replace(/\\$/, "").trimEnd()));
+      delete current.raw;
+    }
     if (current) blocks.push(current);
     current = null;
   };
@@ -54,9 +67,15 @@ export function parseMarkdown(source) {
     } else {
       if (!current || current.type !== "p") {
         flush();
-        current = { type: "p", lines: [] };
+        current = { type: "p", lines: [], raw: [] };
       }
-      current.lines.push(parseInline(line.trim()));
+      const previous = current.raw[current.raw.length - 1];
+      if (previous !== undefined && isSoftWrap(previous)) {
+        // Hard-wrapped prose (the knowledge articles are wrapped at 120 columns) reads as one paragraph.
+        current.raw[current.raw.length - 1] = `${previous.trim()} ${line.trimStart()}`;
+      } else {
+        current.raw.push(line.trimStart());
+      }
     }
   }
   flush();

@@ -86,3 +86,14 @@ test("parsing a long hostile input stays fast (no catastrophic backtracking)", (
   parseMarkdown("[".repeat(5000) + "](" + "a(".repeat(5000) + "**_".repeat(3000));
   assert.ok(Date.now() - start < 2000, `took ${Date.now() - start} ms`);
 });
+
+test("hard-wrapped prose is one line; short lines and explicit breaks are kept", () => {
+  const wrapped = "Order the card in your ameli account, or with the paper form the CPAM sends you by post. You need a\nrecent ID photo.";
+  assert.equal(parseMarkdown(wrapped)[0].lines.length, 1);
+  assert.match(plain(parseMarkdown(wrapped)[0].lines[0]), /You need a recent ID photo\.$/);
+  assert.equal(parseMarkdown("Line one\nLine two")[0].lines.length, 2);
+  const colon = "Here is what the calculation below assumes about your situation and the rules in force:\nnext";
+  assert.equal(parseMarkdown(colon)[0].lines.length, 2);
+  const hard = "A very long line of prose that would otherwise be joined to the next one because it is long  \nnext";
+  assert.equal(parseMarkdown(hard)[0].lines.length, 2);
+});
