@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 TUNING_FILE = Path(__file__).with_name("tuning.json")
 METHODS = ("bm25", "dense", "hybrid")
+#: Related passages ("see also" buttons, not answers) may score this much below the answer threshold.
+RELATED_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -299,7 +301,8 @@ class Retriever:
         return self.tuning.thresholds[lang]
 
     def answer(self, query: str, lang: str, intent: str | None = None) -> Answer:
-        """Answer from the user's language; from the other language only when nothing in the user's fits.
+        """Answer from the user's language; from the other language only when nothing in the user's fits and the
+        passage's article exists only in that other language.
 
         ``intent`` is accepted for the NLU prior of the contract and not used yet: the eval set showed no need.
         """
@@ -307,8 +310,15 @@ class Retriever:
         best = ranked[0][1] if ranked else 0.0
         if ranked and best >= self.threshold(lang):
             return self._answer(ranked, other_language=False)
+        # Only articles that have no twin in the user's language may answer from the other language: a question
+        # scored against passages of another language ranks them with little real evidence (the rank-based part
+        # of the score stays high), so unrestricted, "quel temps fera-t-il demain" found an English letter.
         other = next(language for language in LANGUAGES if language != lang)
-        ranked_other = self.rank(query, other)
+        ranked_other = [
+            (row, score)
+            for row, score in self.rank(query, other)
+            if not self.has_document(self.passages[row].doc_id, lang)
+        ]
         if ranked_other and ranked_other[0][1] >= self.threshold(other):
             return self._answer(ranked_other, other_language=True)
         return Answer(confident=False, hit=None, score=round(float(max(best, 0.0)), 4))
@@ -318,7 +328,7 @@ class Retriever:
         hit = Hit.from_passage(self.passages[top_row], top_score)
         related: list[Hit] = []
         seen = {hit.doc_id}
-        floor = self.threshold(hit.lang)
+        floor = self.threshold(hit.lang) - RELATED_MARGIN
         for row, score in ranked[1:]:
             if len(related) == 2 or score < floor:
                 break

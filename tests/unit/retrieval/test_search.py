@@ -118,3 +118,13 @@ def test_lexical_terms_are_lemmas_without_accents_or_stop_words():
     assert analyse("Les remboursements des lunettes", "fr") == ["remboursement", "lunette"]
     assert "rembourser" in analyse("J'ai été remboursé", "fr")
     assert analyse("I moved and got reimbursements", "en") == ["move", "get", "reimbursement"]
+
+
+def test_other_language_never_answers_for_an_article_that_has_a_twin(retriever):
+    # Every medecin-traitant / carte-vitale passage has a French twin: even with a French threshold nobody reaches,
+    # the English passages must not be offered to a French user.
+    strict = with_thresholds(retriever, {"en": 0.3, "fr": 0.999})
+    answer = strict.answer("Puis-je changer de médecin traitant ?", "fr")
+    assert strict.search("Puis-je changer de médecin traitant ?", "en", k=1)[0].doc_id == "medecin-traitant"
+    # Only the English-only article may stand in (it has no French twin); the médecin traitant passages may not.
+    assert not answer.confident or (answer.other_language and answer.hit.doc_id == "ehic")
