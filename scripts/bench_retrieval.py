@@ -88,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     ratio = percentile(search_ms, 95) / percentile(encode_ms, 95)
     lines = [
         f"Retrieval latency, {len(search_ms)} single queries ({len(questions)} eval questions × {args.rounds}), "
-        f"model {retriever.encoder.name}, {retriever.index.manifest.get('passages')} passages, "
-        f"{platform.machine()} × {os.cpu_count()} CPUs, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC",
+        f"model {retriever.encoder.name}, {retriever.index.manifest.get('passages')} passages,",
+        f"{platform.machine()} × {os.cpu_count()} CPUs, {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.",
         "",
         "| what | p50 (ms) | p95 (ms) | mean (ms) |",
         "|---|---|---|---|",
