@@ -23,7 +23,8 @@ def warm_up() -> None:
     from bot.language import identify
     from bot.retrieval import get_retriever
 
-    get_retriever().search("carte vitale", k=1)
+    # No silent rebuild here: a missing or stale index stops the start-up with a message naming the fix.
+    get_retriever(build=False).search("carte vitale", k=1)
     identify("bonjour tout le monde")
 
 

@@ -359,10 +359,14 @@ def reset_retriever() -> None:
         _retriever = None
 
 
-def get_retriever() -> Retriever:
-    """The process-wide retriever, built on first use from ``get_settings()`` (index rebuilt if stale)."""
+def get_retriever(build: bool = True) -> Retriever:
+    """The process-wide retriever, loaded on first use from ``get_settings()``.
+
+    With ``build`` a missing or stale index is rebuilt; without it, ``IndexMissingError`` / ``IndexMismatchError``
+    (whose messages name the fix) are raised instead — what a server wants at start-up.
+    """
     global _retriever
     with _retriever_lock:
         if _retriever is None:
-            _retriever = Retriever.from_settings(get_settings())
+            _retriever = Retriever.from_settings(get_settings(), build=build)
         return _retriever
