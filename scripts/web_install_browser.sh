@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# What the browser tests need: Debian's chromium and the Python Playwright driver in the action-side environment.
+# Idempotent and fast when already there. Playwright is told never to download a browser of its own.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python=.venv/actions/bin/python
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
+  echo ">> installing Debian's chromium (apt-get)"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+wanted=$(grep -E '^playwright==' tests/browser/requirements.txt | cut -d= -f3)
+have=$("$python" -c 'import importlib.metadata as m; print(m.version("playwright"))' 2>/dev/null || true)
+if [ "$have" != "$wanted" ]; then
+  echo ">> installing playwright $wanted into .venv/actions"
+  "$python" -m pip install --quiet --disable-pip-version-check -r tests/browser/requirements.txt
+fi
