@@ -144,7 +144,7 @@ def markdown(results: dict, scenarios: list) -> str:
               "bounded; \"of N (time budget)\" marks a load that did not send all its messages.", "",
               "Errors counts failed requests and empty replies. Messages: bench/messages.yml (ours: English and",
               "French greetings, knowledge questions answered by retrieval, thanks, language switches; the reference:",
-              "its own intents, one message in three or four calling its custom action).", "",
+              "its own intents, two messages in ten calling its custom action).", "",
               "## Memory (peak resident set during the loads, process and children)", "",
               "| Bot | rasa server MB | action server MB |", "|---|---:|---:|"]
     for bot in ("reference", "ours"):
