@@ -8,6 +8,9 @@ Its output also differs from Rasa 3.6's, which the widget (web/) relies on:
 - ``session_request`` really joins the session's room: Rasa 3.6 calls python-socketio 5's ``enter_room``, a
   coroutine, without awaiting it, so with ``session_persistence`` no bot message ever reached the browser;
   a session id that is not a short string is replaced by a new one;
+- CORS headers of socket.io responses come from python-socketio alone: with `rasa run --cors` (as `make run`
+  does), Sanic-CORS added a second ``Access-Control-Allow-Origin`` header, which browsers reject, so the
+  long-polling transport (the fallback when websockets are blocked) failed cross-origin;
 - one utterance is one event (``{"text"}`` or ``{"text", "buttons": [{"title", "payload"}]}``), as on the REST
   channel, instead of one event per paragraph with Facebook-style ``quick_replies``: lists and paragraphs of one
   answer stay together, and buttons stay attached to their question.
@@ -19,12 +22,14 @@ import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
-from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot.channels.base import allowed_origins, guarded
 
 MAX_SESSION_ID_CHARS = 128
+#: The flag by which Sanic-CORS marks a request as handled (sanic_cors.core.SANIC_CORS_EVALUATED).
+SANIC_CORS_HANDLED = "_sanic_cors_e"
 
 
 def session_id_from(data: Any) -> str:
@@ -33,6 +38,22 @@ def session_id_from(data: Any) -> str:
     if isinstance(session_id, str) and 0 < len(session_id) <= MAX_SESSION_ID_CHARS and session_id.isprintable():
         return session_id
     return uuid.uuid4().hex
+
+
+class CorsHandOffSocketBlueprint(SocketBlueprint):
+    """Rasa's socket.io blueprint, keeping Sanic-CORS off the socket.io path once attached to the app:
+    python-socketio checks the origin against CORS_ORIGINS and sets the headers itself."""
+
+    __slots__ = ()
+
+    def register(self, app: Any, options: Any) -> None:
+        super().register(app, options)
+        socketio_path = self.ctx.socketio_path or "/socket.io"
+
+        @app.middleware("request")
+        async def socketio_answers_cors(request: Any) -> None:
+            if request.path.startswith(socketio_path):
+                setattr(request.ctx, SANIC_CORS_HANDLED, "1")
 
 
 class WidgetSocketIOOutput(SocketIOOutput):
@@ -82,4 +103,6 @@ class GuardedSocketIOInput(SocketIOInput):
                 await sio.emit("session_confirm", session_id, room=sid)
 
             sio.on("session_request", session_request, namespace=self.namespace)  # replaces Rasa's handler
+        if isinstance(blueprint, SocketBlueprint):
+            blueprint.__class__ = CorsHandOffSocketBlueprint  # Rasa builds it; same object, one method more
         return blueprint

@@ -1,6 +1,7 @@
 // Rasa's socket.io channel: `session_request` / `session_confirm` with a session id kept by the page (so the
 // conversation continues after a reload), `user_uttered` out, `bot_uttered` in. Messages typed while the
-// connection is down wait in a queue and leave once the session is confirmed again.
+// connection is down wait in a queue and leave once the session is confirmed again. Websocket first; where a
+// proxy blocks websockets, HTTP long-polling (tryAllTransports).
 
 import { io } from "socket.io-client";
 
@@ -11,7 +12,7 @@ export class RasaSocket {
     this.onStatus = onStatus;
     this.confirmed = false;
     this.queue = [];
-    this.socket = io(serverUrl, { path, transports: ["websocket", "polling"], autoConnect: false });
+    this.socket = io(serverUrl, { path, transports: ["websocket", "polling"], tryAllTransports: true, autoConnect: false });
     this.socket.on("connect", () => this.requestSession());
     this.socket.on("session_confirm", (confirmed) => {
       const id = typeof confirmed === "string" ? confirmed : confirmed?.session_id;
