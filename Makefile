@@ -8,7 +8,7 @@ MODEL := models/expat-sante.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 ENV := source scripts/env.sh &&
 
-.PHONY: help install index train run test eval bench clean telegram-webhook telegram-poll
+.PHONY: help install index train web run test eval bench clean telegram-webhook telegram-poll
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,10 +29,13 @@ $(MODEL): $(TRAINING_INPUTS) | $(RASA_VENV)
 
 train: $(MODEL) ## Train the Rasa model if config.yml, domain.yml or data/ changed
 
-run: install index train ## Start everything: action server + rasa server (REST, socket.io); Ctrl-C stops both
+web: ## Build the web widget into web/dist (npm ci from web/package-lock.json; no CDN at run time)
+	@scripts/web_build.sh
+
+run: install index train web ## Start everything: action server, rasa server (REST, socket.io), web demo page; Ctrl-C stops all
 	@scripts/run.sh
 
-test: install index train ## Run the whole test suite (unit, rasa-side, validation, stories, integration)
+test: install index train web ## Run the whole test suite (unit, rasa-side, validation, stories, integration, web widget)
 	@scripts/test.sh
 
 telegram-webhook: | $(RASA_VENV) ## Register TELEGRAM_WEBHOOK_URL with Telegram (retried; see docs/telegram.md)

@@ -21,14 +21,18 @@ pids+=($!)
   --endpoints endpoints.yml --credentials credentials.yml --cors ${CORS_ORIGINS//,/ } \
   > var/log/rasa.log 2>&1 &
 pids+=($!)
+.venv/actions/bin/python scripts/web_serve.py > var/log/web.log 2>&1 &
+pids+=($!)
 
-echo ">> starting (logs: var/log/actions.log, var/log/rasa.log)"
+echo ">> starting (logs: var/log/actions.log, var/log/rasa.log, var/log/web.log)"
 .venv/actions/bin/python scripts/wait_ready.py "http://127.0.0.1:$ACTION_PORT/health" "http://127.0.0.1:$RASA_PORT/webhooks/rest/" \
-  || { echo "error: a server did not start; see the logs above" >&2; tail -n 20 var/log/actions.log var/log/rasa.log; exit 1; }
+  "http://127.0.0.1:$WEB_PORT/" \
+  || { echo "error: a server did not start; see the logs above" >&2; tail -n 20 var/log/actions.log var/log/rasa.log var/log/web.log; exit 1; }
 cat <<MSG
 
 Expat Santé is running.
   REST:      curl -s -H 'Content-Type: application/json' -d '{"sender":"me","message":"Bonjour"}' http://$RASA_HOST:$RASA_PORT/webhooks/rest/webhook
+  web chat:  http://localhost:$WEB_PORT/ (demo page with the widget; its origin must be in CORS_ORIGINS)
   socket.io: http://$RASA_HOST:$RASA_PORT/socket.io (for the web widget)
   actions:   http://127.0.0.1:$ACTION_PORT (loopback only)
 Press Ctrl-C to stop.

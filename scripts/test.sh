@@ -27,6 +27,8 @@ stage "story tests (rasa test core, English and French)" \
   .venv/rasa/bin/python scripts/story_tests.py
 stage "integration tests (both servers, REST, English and French)" \
   .venv/rasa/bin/python -m pytest tests/integration -q -p no:cacheprovider --junitxml=var/test-results/integration.xml
+stage "web widget (node unit tests, end-to-end in headless Chromium)" \
+  scripts/web_test.sh
 
 echo
 .venv/actions/bin/python scripts/test_summary.py var/test-results "${failed_stages[@]+"${failed_stages[@]}"}"
