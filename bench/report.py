@@ -144,7 +144,9 @@ def markdown(results: dict, scenarios: list) -> str:
               "bounded; \"of N (time budget)\" marks a load that did not send all its messages.", "",
               "Errors counts failed requests and empty replies. Messages: bench/messages.yml (ours: English and",
               "French greetings, knowledge questions answered by retrieval, thanks, language switches; the reference:",
-              "its own intents, two messages in ten calling its custom action).", "",
+              "its own intents, two messages in ten calling its custom action). Ours runs as `make run` starts it",
+              "(endpoints.yml: SQLite tracker store) but with RATE_LIMIT_PER_MINUTE=0, since virtual users send faster",
+              "than the per-conversation limit allows; the reference keeps rasa init's in-memory tracker store.", "",
               "## Memory (peak resident set during the loads, process and children)", "",
               "| Bot | rasa server MB | action server MB |", "|---|---:|---:|"]
     for bot in ("reference", "ours"):
