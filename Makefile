@@ -38,6 +38,13 @@ run: install index train web ## Start everything: action server, rasa server (RE
 test: install index train web ## Run the whole test suite (unit, rasa-side, validation, stories, integration, web widget)
 	@scripts/test.sh
 
+eval: install index train ## Quality on the held-out sets: retrieval (R@1, R@3, MRR per language and method) and NLU (F1)
+	@$(ENV) .venv/actions/bin/python -m bot eval
+	@$(ENV) .venv/rasa/bin/python scripts/eval_nlu.py
+
+bench: install index train ## Benchmark against a plain Rasa reference bot in the same run; writes docs/benchmarks.md (BENCH_QUICK=1: small counts)
+	@$(ENV) .venv/rasa/bin/python -m bench
+
 telegram-webhook: | $(RASA_VENV) ## Register TELEGRAM_WEBHOOK_URL with Telegram (retried; see docs/telegram.md)
 	@$(ENV) .venv/rasa/bin/python scripts/telegram.py set-webhook
 

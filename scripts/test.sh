@@ -29,6 +29,8 @@ stage "integration tests (both servers, REST, English and French)" \
   .venv/rasa/bin/python -m pytest tests/integration -q -p no:cacheprovider --junitxml=var/test-results/integration.xml
 stage "web widget (node unit tests, end-to-end in headless Chromium)" \
   scripts/web_test.sh
+stage "scale-out (nginx, 2 rasa + 2 action servers, PostgreSQL, Redis)" \
+  .venv/rasa/bin/python -m pytest tests/scaleout -q -p no:cacheprovider --junitxml=var/test-results/scaleout.xml
 
 echo
 .venv/actions/bin/python scripts/test_summary.py var/test-results "${failed_stages[@]+"${failed_stages[@]}"}"
