@@ -149,3 +149,12 @@ def test_an_unclear_message_gets_suggestions_then_an_honest_answer(servers, send
     assert texts(replies) == variation("utter_clarify", "en")["text"] and payloads(replies)
     replies = servers.send(sender, "qwxx vrrb plonk")
     assert texts(replies) == variation("utter_knowledge_unknown", "en")["text"]
+
+
+def test_delete_my_data_inside_a_form_stops_the_form_and_deletes(servers, sender):
+    servers.send(sender, "How much do I pay for a dentist?")
+    replies = servers.send(sender, "delete my data please")
+    assert texts(replies) == variation("utter_ask_delete_confirm", "en")["text"]
+    replies = servers.send(sender, "yes")
+    assert texts(replies) == variation("utter_data_deleted", "en")["text"]
+    assert rows(servers, sender) == 0
