@@ -266,23 +266,26 @@ def _price_as_base(ctx: _Context, rate_key: str, rate_reason_assumption: str) ->
     )
 
 
+def _deduct(ctx: _Context, part: _Part, kind: str, rule_key: str) -> None:
+    """Add the flat deduction ``kind`` (participation forfaitaire, franchise) to ``part`` when it applies."""
+    deduction = ctx.flat_deduction(kind, rule_key, part.statutory_gross)
+    if deduction:
+        part.deductions.append(deduction)
+
+
 def _dentist(ctx: _Context) -> _Part:
     return _price_as_base(ctx, "rate.dentist", "dentist_price_is_base")
 
 
 def _auxiliary(ctx: _Context) -> _Part:
     part = _price_as_base(ctx, "rate.auxiliary", "auxiliary_one_act")
-    franchise = ctx.flat_deduction("franchise", "franchise.paramedical", part.statutory_gross)
-    if franchise:
-        part.deductions.append(franchise)
+    _deduct(ctx, part, "franchise", "franchise.paramedical")
     return part
 
 
 def _lab(ctx: _Context) -> _Part:
     part = _price_as_base(ctx, "rate.lab", "lab_price_is_base")
-    pf = ctx.flat_deduction("participation_forfaitaire", "pf.amount", part.statutory_gross)
-    if pf:
-        part.deductions.append(pf)
+    _deduct(ctx, part, "participation_forfaitaire", "pf.amount")
     return part
 
 
@@ -290,9 +293,7 @@ def _imaging(ctx: _Context) -> _Part:
     part = _price_as_base(ctx, "rate.imaging", "imaging_price_is_base")
     if part.price >= ctx.value("heavy_act.threshold") and part.rate_reason == "normal":
         ctx.assume("outpatient_heavy_act_not_applied", threshold=ctx.value("heavy_act.threshold"))
-    pf = ctx.flat_deduction("participation_forfaitaire", "pf.amount", part.statutory_gross)
-    if pf:
-        part.deductions.append(pf)
+    _deduct(ctx, part, "participation_forfaitaire", "pf.amount")
     return part
 
 
@@ -318,17 +319,13 @@ def _medication(ctx: _Context) -> _Part:
         base_reason="price_is_base",
         statutory_gross=pct_of(rate, price),
     )
-    franchise = ctx.flat_deduction("franchise", "franchise.medication", part.statutory_gross)
-    if franchise:
-        part.deductions.append(franchise)
+    _deduct(ctx, part, "franchise", "franchise.medication")
     return part
 
 
 def _ambulance(ctx: _Context) -> _Part:
     part = _price_as_base(ctx, "rate.transport", "ambulance_one_trip")
-    franchise = ctx.flat_deduction("franchise", "franchise.transport", part.statutory_gross)
-    if franchise:
-        part.deductions.append(franchise)
+    _deduct(ctx, part, "franchise", "franchise.transport")
     return part
 
 
