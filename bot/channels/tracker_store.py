@@ -1,29 +1,89 @@
-"""The conversation store, with "delete my data": a SQL tracker store that forgets a sender on request.
+"""The conversation store: a SQL tracker store that forgets a sender on request and after a retention period.
 
-The action server cannot reach the tracker store, so ``action_delete_my_data`` only sets the slot
+"Delete my data": the action server cannot reach the tracker store, so ``action_delete_my_data`` only sets the slot
 ``delete_confirmed``; when the rasa server then saves that conversation, this store deletes every stored event of
 the sender instead of saving the new ones. The bot's confirmation message has already been sent to the channel;
 the next message from that sender starts a new, empty conversation.
 
+Retention (``TRACKER_RETENTION_DAYS``, default 30, 0 = keep forever): a conversation whose last event is older than
+that is deleted whole, and so are the events of an active conversation's earlier sessions once they are that old
+(the session in progress is never cut). This happens when the store starts, then at most once an hour
+(``PURGE_INTERVAL_SECONDS``) in a worker thread started by a save or a retrieve, so the event loop never waits for
+it. A conversation found expired by ``retrieve`` is deleted on the spot and not resumed, whatever the purge timing.
+
 Configured in endpoints.yml (``type: bot.channels.tracker_store.ForgetfulSQLTrackerStore``), with the same keys as
-Rasa's ``SQL`` store.
+Rasa's ``SQL`` store plus ``retention_days`` (if absent, the environment's ``TRACKER_RETENTION_DAYS``). Works on
+SQLite and PostgreSQL: the purge is two plain ``DELETE`` statements with subqueries.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import time
+from typing import Any, Optional, Text
+
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import aliased
 
 logger = logging.getLogger(__name__)
 
 DELETE_SLOT = "delete_confirmed"
+RETENTION_VARIABLE = "TRACKER_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 30
+PURGE_INTERVAL_SECONDS = 3600.0
+SECONDS_PER_DAY = 86_400
+
+
+class RetentionSettingError(ValueError):
+    """The retention setting cannot be used; the message names the variable and what it accepts."""
+
+
+def parse_retention_days(value: Any) -> int:
+    """Days to keep conversations, from endpoints.yml or the environment; ``None``/empty means the default."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        value = os.environ.get(RETENTION_VARIABLE, "")
+        if not value.strip():
+            return DEFAULT_RETENTION_DAYS
+    text = str(value).strip()
+    # bool is an int in Python; "true" in endpoints.yml is a mistake, not one day.
+    if isinstance(value, bool) or not text.isdigit():
+        raise RetentionSettingError(
+            f"{RETENTION_VARIABLE} (tracker_store retention_days) must be a whole number of days, 0 or more "
+            f"(0 keeps conversations forever; default {DEFAULT_RETENTION_DAYS}), got {text!r}"
+        )
+    return int(text)
 
 
 class ForgetfulSQLTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store, plus the deletion of a conversation the user asked to forget."""
+    """Rasa's SQL tracker store, plus deletion on the user's request and after the retention period."""
+
+    def __init__(
+        self,
+        *args: Any,
+        retention_days: Any = None,
+        purge_interval_seconds: float = PURGE_INTERVAL_SECONDS,
+        **kwargs: Any,
+    ) -> None:
+        # Checked before connecting, so a bad value stops the start-up at once with its own message.
+        self.retention_days = parse_retention_days(retention_days)
+        self.purge_interval_seconds = float(purge_interval_seconds)
+        self._next_purge = 0.0
+        self._purge_running: Optional[asyncio.Future] = None
+        super().__init__(*args, **kwargs)
+        if self.retention_days:
+            logger.info("conversations are kept %d days after their last message", self.retention_days)
+            self._purge_logged()
+            self._next_purge = time.monotonic() + self.purge_interval_seconds
+        else:
+            logger.info("conversations are kept without time limit (%s=0)", RETENTION_VARIABLE)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        self._purge_if_due()
         if tracker.get_slot(DELETE_SLOT) is True:
             deleted = self.delete_conversation(tracker.sender_id)
             # The sender id is a pseudonymous key, but not needed in the log either.
@@ -31,9 +91,80 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
             return
         await super().save(tracker)
 
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        self._purge_if_due()
+        return self._unless_expired(await super().retrieve(sender_id))
+
+    async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
+        self._purge_if_due()
+        return self._unless_expired(await super().retrieve_full_tracker(conversation_id))
+
     def delete_conversation(self, sender_id: str) -> int:
         """Delete every stored event of ``sender_id``; returns how many rows were deleted."""
         with self.session_scope() as session:
             deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
             session.commit()
         return int(deleted)
+
+    def retention_cutoff(self) -> Optional[float]:
+        """Unix time before which stored events are past retention; ``None`` when kept forever."""
+        if not self.retention_days:
+            return None
+        return time.time() - self.retention_days * SECONDS_PER_DAY
+
+    def purge_expired(self) -> tuple[int, int]:
+        """Delete what is past retention; returns (events of expired conversations, events of old sessions)."""
+        cutoff = self.retention_cutoff()
+        if cutoff is None:
+            return 0, 0
+        event = self.SQLEvent
+        expired_senders = (
+            sa.select(event.sender_id).group_by(event.sender_id).having(sa.func.max(event.timestamp) < cutoff)
+        )
+        started = aliased(event)
+        current_session_start = (
+            sa.select(sa.func.max(started.timestamp))
+            .where(started.sender_id == event.sender_id, started.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        with self.session_scope() as session:
+            conversations = session.query(event).filter(event.sender_id.in_(expired_senders))
+            expired = conversations.delete(synchronize_session=False)
+            # Rasa reads a conversation from its latest SessionStarted on (same comparison as its event query),
+            # so deleting strictly earlier events never changes what it loads or how it counts stored events.
+            old_sessions = session.query(event).filter(event.timestamp < cutoff,
+                                                       event.timestamp < current_session_start)
+            earlier = old_sessions.delete(synchronize_session=False)
+            session.commit()
+        return int(expired), int(earlier)
+
+    def _purge_logged(self) -> None:
+        try:
+            expired, earlier = self.purge_expired()
+        except Exception:  # the store keeps serving; the next purge tries again
+            logger.exception("the retention purge of the conversation store failed")
+            return
+        if expired or earlier:
+            logger.info("retention (%d days): deleted %d events of expired conversations and %d events of "
+                        "earlier sessions", self.retention_days, expired, earlier)
+
+    def _purge_if_due(self) -> None:
+        """Start the periodic purge in a worker thread when it is due and none is running."""
+        if not self.retention_days or time.monotonic() < self._next_purge:
+            return
+        if self._purge_running is not None and not self._purge_running.done():
+            return
+        self._next_purge = time.monotonic() + self.purge_interval_seconds
+        self._purge_running = asyncio.get_running_loop().run_in_executor(None, self._purge_logged)
+
+    def _unless_expired(self, tracker: Optional[DialogueStateTracker]) -> Optional[DialogueStateTracker]:
+        cutoff = self.retention_cutoff()
+        if tracker is None or cutoff is None or not tracker.events:
+            return tracker
+        last = tracker.events[-1].timestamp
+        if last is None or last >= cutoff:
+            return tracker
+        deleted = self.delete_conversation(tracker.sender_id)
+        logger.info("retention (%d days): deleted an expired conversation on its return (%d stored events)",
+                    self.retention_days, deleted)
+        return None
