@@ -17,6 +17,8 @@ stage() {  # stage NAME COMMAND...
   echo "--- $name: $(( $(date +%s) - start )) s"
 }
 
+stage "dependency audit (pip-audit; skipped without PyPI's vulnerability data, failed then if CI=true)" \
+  scripts/audit.sh --junit var/test-results/audit.xml
 stage "unit tests (action side, Python 3.11)" \
   .venv/actions/bin/python -m pytest tests/unit -q -p no:cacheprovider --junitxml=var/test-results/unit.xml
 stage "rasa-side tests (channels, Python 3.10)" \
