@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import functools
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, TypeVar
 
 from rasa_sdk import Tracker
 
 from bot.settings import get_settings
 
 
+T = TypeVar("T")
+
+#: One thread for the knowledge search: the sentence encoding takes milliseconds of CPU (more on a busy machine);
+#: run on the event loop, it would hold up every other conversation's action calls meanwhile. One worker keeps
+#: the encodings in order (the model already uses every core) and the retriever used from a single thread.
+_SEARCH_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="knowledge-search")
+
+
+async def off_the_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking call (a knowledge search) in the search thread, letting other conversations go on."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_SEARCH_THREAD, functools.partial(function, *args, **kwargs))
+
+
 def user_language(tracker: Tracker) -> str:
-    """The language to answer in, as decided by action_detect_language for this message."""
+    """The language to answer in, as decided by action_read_message (actions/extract.py) for this message."""
     language = tracker.get_slot("language")
     return language if language in ("en", "fr") else get_settings().default_language
 

@@ -1,4 +1,7 @@
-"""Slot extraction from free text, run after every user message (the slots' `custom` mapping in domain.yml).
+"""Reading every user message: its language and the form fields it gives, in one action-server call.
+
+`action_read_message` is the `custom` mapping of the language slots and of every form slot in domain.yml, so Rasa
+calls it once per user message (one call instead of one per mapping action: each call ships the whole conversation).
 
 "How much will I get back for a €30 GP visit? I have a médecin traitant and no mutuelle" fills care, price,
 médecin traitant and mutuelle at once, so the forms only ask what is missing. Values are already normalised
@@ -14,6 +17,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, latest_text
+from actions.language import language_events
 from bot.checklist import parse_residence, recognise_nationality
 from bot.cost import extract_cost_fields
 from bot.enrolment import recognise_situation
@@ -28,32 +32,37 @@ def _active_loop(tracker: Tracker) -> str | None:
     return (tracker.active_loop or {}).get("name")
 
 
-class ActionExtractFields(Action):
+def field_events(tracker: Tracker) -> list[dict[str, Any]]:
+    """Form fields found in the user's latest message, when it belongs to a flow."""
+    intent, loop, text = latest_intent(tracker), _active_loop(tracker), latest_text(tracker)
+    if intent not in FLOW_INTENTS or not text:
+        return []
+    requested = tracker.get_slot("requested_slot") if loop else None
+    found: dict[str, Any] = {}
+    if loop == "enrolment_form" or (intent == "start_enrolment" and loop is None):
+        found.update(
+            situation=recognise_situation(text) if loop is None else None,
+            nationality=recognise_nationality(text),
+            time_in_france=parse_residence(text),
+        )
+    elif loop == "file_form" or (intent == "file_problem" and loop is None):
+        found.update(file_status=recognise_status(text), file_since=parse_since(text))
+    elif loop == "cost_form" or (intent == "ask_cost" and loop is None):
+        fields = extract_cost_fields(text, requested=requested)
+        if intent == "ask_cost" and loop is None:
+            # A new question: the care, price and age of the previous one no longer hold.
+            return [SlotSet(name, fields.get(name)) for name in COST_SLOTS] + [
+                SlotSet(name, value) for name, value in fields.items() if name not in COST_SLOTS
+            ]
+        found.update(fields)
+    return [SlotSet(name, value) for name, value in found.items() if value is not None]
+
+
+class ActionReadMessage(Action):
     def name(self) -> str:
-        return "action_extract_fields"
+        return "action_read_message"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        intent, loop, text = latest_intent(tracker), _active_loop(tracker), latest_text(tracker)
-        if intent not in FLOW_INTENTS or not text:
-            return []
-        requested = tracker.get_slot("requested_slot") if loop else None
-        found: dict[str, Any] = {}
-        if loop == "enrolment_form" or (intent == "start_enrolment" and loop is None):
-            found.update(
-                situation=recognise_situation(text) if loop is None else None,
-                nationality=recognise_nationality(text),
-                time_in_france=parse_residence(text),
-            )
-        elif loop == "file_form" or (intent == "file_problem" and loop is None):
-            found.update(file_status=recognise_status(text), file_since=parse_since(text))
-        elif loop == "cost_form" or (intent == "ask_cost" and loop is None):
-            fields = extract_cost_fields(text, requested=requested)
-            if intent == "ask_cost" and loop is None:
-                # A new question: the care, price and age of the previous one no longer hold.
-                return [SlotSet(name, fields.get(name)) for name in COST_SLOTS] + [
-                    SlotSet(name, value) for name, value in fields.items() if name not in COST_SLOTS
-                ]
-            found.update(fields)
-        return [SlotSet(name, value) for name, value in found.items() if value is not None]
+        return language_events(tracker) + field_events(tracker)

@@ -12,7 +12,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_text, user_language, warn_if_urgent
+from actions.common import latest_text, off_the_loop, user_language, warn_if_urgent
 
 _SUGGESTIONS = Path(__file__).resolve().parent.parent / "bot" / "suggestions.yml"
 MAX_BUTTONS = 4
@@ -54,7 +54,7 @@ class ActionClarify(Action):
         if text.strip():
             from bot.retrieval import get_retriever
 
-            topics = get_retriever().search(text, language, k=2)
+            topics = await off_the_loop(get_retriever().search, text, language, k=2)
         ranking = (tracker.latest_message or {}).get("intent_ranking") or []
         dispatcher.utter_message(response="utter_clarify", buttons=suggestion_buttons(ranking, topics, language))
         return []

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_text, user_language, warn_if_urgent
+from actions.common import latest_text, off_the_loop, user_language, warn_if_urgent
 from bot.retrieval import get_retriever
 
 
@@ -35,7 +35,9 @@ class ActionAnswerKnowledge(Action):
         language = user_language(tracker)
         question = latest_text(tracker)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        answer = get_retriever().answer(question, language, intent=intent) if question.strip() else None
+        answer = None
+        if question.strip():
+            answer = await off_the_loop(get_retriever().answer, question, language, intent=intent)
         if answer is None or not answer.confident or answer.hit is None:
             dispatcher.utter_message(response="utter_knowledge_unknown")
             return [SlotSet("knowledge_topic", None)]

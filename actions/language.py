@@ -1,4 +1,4 @@
-"""Language of the conversation: set after every user message, confirmed on an explicit switch."""
+"""Language of the conversation: decided after every user message, confirmed on an explicit switch."""
 
 from __future__ import annotations
 
@@ -13,28 +13,22 @@ from bot.language import choose_language
 from bot.settings import get_settings
 
 
-class ActionDetectLanguage(Action):
-    """Runs through the `language` slot's custom mapping, i.e. after every user message."""
-
-    def name(self) -> str:
-        return "action_detect_language"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        latest = tracker.latest_message or {}
-        explicit = None
-        if (latest.get("intent") or {}).get("name") == "switch_language":
-            explicit = latest_entity(tracker, "language")
-        choice = choose_language(
-            current=tracker.get_slot("language"),
-            pinned=bool(tracker.get_slot("language_pinned")),
-            explicit=explicit,
-            channel_hint=(latest.get("metadata") or {}).get("language"),
-            text=latest_text(tracker),
-            default=get_settings().default_language,
-        )
-        return [SlotSet("language", choice.language), SlotSet("language_pinned", choice.pinned)]
+def language_events(tracker: Tracker) -> list[dict[str, Any]]:
+    """The `language` and `language_pinned` slots after the user's latest message (run for every message by
+    action_read_message, actions/extract.py)."""
+    latest = tracker.latest_message or {}
+    explicit = None
+    if (latest.get("intent") or {}).get("name") == "switch_language":
+        explicit = latest_entity(tracker, "language")
+    choice = choose_language(
+        current=tracker.get_slot("language"),
+        pinned=bool(tracker.get_slot("language_pinned")),
+        explicit=explicit,
+        channel_hint=(latest.get("metadata") or {}).get("language"),
+        text=latest_text(tracker),
+        default=get_settings().default_language,
+    )
+    return [SlotSet("language", choice.language), SlotSet("language_pinned", choice.pinned)]
 
 
 class ActionConfirmLanguage(Action):

@@ -7,7 +7,7 @@ import actions.fallback as fallback
 from actions.cost import ActionCostAnswer, ValidateCostForm
 from actions.emergency import ActionEmergency
 from actions.enrolment import ActionEnrolmentGuide, ValidateEnrolmentForm
-from actions.extract import ActionExtractFields
+from actions.extract import ActionReadMessage
 from actions.knowledge import ActionAnswerKnowledge
 from actions.privacy import ActionDeleteMyData
 from actions.stalled_file import ActionFileAdvice, ValidateFileForm
@@ -19,41 +19,55 @@ def slots_of(events: list[dict]) -> dict:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
+def fields_of(events: list[dict]) -> dict:
+    """The form fields action_read_message set (it also sets the language slots after every message)."""
+    return {name: value for name, value in slots_of(events).items() if name not in ("language", "language_pinned")}
+
+
 # --- extraction ---------------------------------------------------------------------------------------------------
+async def test_one_call_reads_both_the_language_and_the_fields(dispatcher):
+    tracker = make_tracker("Combien pour une consultation à 30 € chez le généraliste ?", intent="ask_cost",
+                           slots={"language": "en"})
+    events = await ActionReadMessage().run(dispatcher, tracker, {})
+    assert slots_of(events)["language"] == "fr"
+    assert fields_of(events)["care"] == "gp" and fields_of(events)["price"] == "30"
+    assert dispatcher.messages == []
+
+
 async def test_a_cost_question_that_gives_everything_fills_every_slot(dispatcher):
     tracker = make_tracker(
         "How much will I get back for a €30 GP visit? I have a médecin traitant and no mutuelle", intent="ask_cost"
     )
-    found = slots_of(await ActionExtractFields().run(dispatcher, tracker, {}))
+    found = fields_of(await ActionReadMessage().run(dispatcher, tracker, {}))
     assert found == {"care": "gp", "price": "30", "age": None, "medecin_traitant": "yes", "mutuelle": "none"}
 
 
 async def test_a_new_cost_question_forgets_the_previous_care_and_price(dispatcher):
     tracker = make_tracker("et chez le dentiste ?", intent="ask_cost", slots={"care": "gp", "price": "30", "mutuelle": "100"})
-    found = slots_of(await ActionExtractFields().run(dispatcher, tracker, {}))
+    found = fields_of(await ActionReadMessage().run(dispatcher, tracker, {}))
     assert found == {"care": "dentist", "price": None, "age": None}  # the mutuelle is still the user's
 
 
 async def test_an_answer_inside_the_form_is_read_for_the_question_asked(dispatcher):
     tracker = make_tracker("50", intent="inform", active_loop="cost_form", slots={"requested_slot": "price"})
-    assert slots_of(await ActionExtractFields().run(dispatcher, tracker, {})) == {"price": "50"}
+    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"price": "50"}
 
 
 async def test_a_question_inside_a_form_fills_nothing(dispatcher):
     tracker = make_tracker("what is a mutuelle at 100%?", intent="ask_knowledge", active_loop="cost_form",
                            slots={"requested_slot": "mutuelle"})
-    assert await ActionExtractFields().run(dispatcher, tracker, {}) == []
+    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {}
 
 
 async def test_the_enrolment_question_prefills_what_the_user_said(dispatcher):
     tracker = make_tracker("I'm an American retiree, I arrived 2 months ago", intent="start_enrolment")
-    found = slots_of(await ActionExtractFields().run(dispatcher, tracker, {}))
+    found = fields_of(await ActionReadMessage().run(dispatcher, tracker, {}))
     assert found == {"situation": "retiree", "nationality": "non_eu", "time_in_france": "under_3_months"}
 
 
 async def test_a_file_problem_prefills_status_and_date(dispatcher):
     tracker = make_tracker("la CPAM a perdu mon dossier, envoyé il y a 5 mois", intent="file_problem")
-    found = slots_of(await ActionExtractFields().run(dispatcher, tracker, {}))
+    found = fields_of(await ActionReadMessage().run(dispatcher, tracker, {}))
     assert found == {"file_status": "lost", "file_since": "3_months_or_more"}
 
 

@@ -73,3 +73,30 @@ async def test_payload_or_empty_text_is_not_searched(dispatcher, use_retriever):
     tracker = make_tracker("/ask_knowledge", intent="ask_knowledge", slots={"language": "en"})
     await knowledge.ActionAnswerKnowledge().run(dispatcher, tracker, {})
     assert fake.calls == [] and responses(dispatcher) == ["utter_knowledge_unknown"]
+
+
+async def test_a_slow_search_does_not_hold_up_other_conversations(dispatcher, use_retriever):
+    """The search runs in its own thread: while one question is being encoded, the action server's event loop
+    keeps serving the other conversations' calls."""
+    import asyncio
+    import threading
+    import time
+
+    fake = use_retriever(Answer(True, hit("carte-vitale")))
+    started, release = threading.Event(), threading.Event()
+
+    def slow_answer(query, lang, intent=None):
+        started.set()
+        release.wait(timeout=5)
+        return fake.answer_value
+
+    fake.answer = slow_answer
+    tracker = make_tracker("how do I order my carte vitale?", intent="ask_knowledge", slots={"language": "en"})
+    answering = asyncio.ensure_future(knowledge.ActionAnswerKnowledge().run(dispatcher, tracker, {}))
+    deadline = time.monotonic() + 5
+    while not started.is_set() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)  # the loop runs while the search is under way
+    assert started.is_set() and not answering.done()
+    release.set()
+    events = await answering
+    assert events[-1] == {"event": "slot", "timestamp": None, "name": "knowledge_topic", "value": "carte-vitale"}

@@ -1,6 +1,7 @@
 import pytest
 
-from actions.language import ActionConfirmLanguage, ActionDetectLanguage
+from actions.extract import ActionReadMessage
+from actions.language import ActionConfirmLanguage
 
 from .conftest import make_tracker, responses
 
@@ -11,7 +12,7 @@ def slot_events(events):
 
 async def test_detect_language_sets_french_for_a_french_question(dispatcher):
     tracker = make_tracker("Comment déclarer mon médecin traitant ?", intent="ask_knowledge")
-    events = await ActionDetectLanguage().run(dispatcher, tracker, {})
+    events = await ActionReadMessage().run(dispatcher, tracker, {})
     assert slot_events(events) == {"language": "fr", "language_pinned": False}
     assert dispatcher.messages == []
 
@@ -21,7 +22,7 @@ async def test_explicit_switch_pins_the_language(dispatcher):
         "in English please", intent="switch_language", entities=[{"entity": "language", "value": "en"}],
         slots={"language": "fr"},
     )
-    events = await ActionDetectLanguage().run(dispatcher, tracker, {})
+    events = await ActionReadMessage().run(dispatcher, tracker, {})
     assert slot_events(events) == {"language": "en", "language_pinned": True}
 
 
@@ -30,18 +31,18 @@ async def test_language_entity_outside_a_switch_is_not_an_explicit_request(dispa
         "I speak French badly, can you help me with my carte vitale?", intent="ask_knowledge",
         entities=[{"entity": "language", "value": "fr"}], slots={"language": "en"},
     )
-    events = await ActionDetectLanguage().run(dispatcher, tracker, {})
+    events = await ActionReadMessage().run(dispatcher, tracker, {})
     assert slot_events(events)["language"] == "en"
 
 
 async def test_metadata_hint_is_used(dispatcher):
     tracker = make_tracker("hello", intent="greet", metadata={"language": "fr"})
-    assert slot_events(await ActionDetectLanguage().run(dispatcher, tracker, {}))["language"] == "fr"
+    assert slot_events(await ActionReadMessage().run(dispatcher, tracker, {}))["language"] == "fr"
 
 
 async def test_button_payloads_do_not_change_the_language(dispatcher):
     tracker = make_tracker('/inform{"situation": "student"}', intent="inform", slots={"language": "fr"})
-    assert slot_events(await ActionDetectLanguage().run(dispatcher, tracker, {}))["language"] == "fr"
+    assert slot_events(await ActionReadMessage().run(dispatcher, tracker, {}))["language"] == "fr"
 
 
 @pytest.mark.parametrize(
