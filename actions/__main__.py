@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from typing import Any, Optional
 
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
@@ -34,8 +35,24 @@ async def _warm_up(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
     logger.info("ready")
 
 
+class SelectiveDomainExecutor(ActionExecutor):
+    """rasa-sdk's executor, speaking Rasa 3.6's selective-domain protocol.
+
+    endpoints.yml sets ``enable_selective_domain``: Rasa 3.6 then sends the domain (~30 kB of responses in two
+    languages) only to the actions that need it — the forms' ``validate_*`` actions — instead of with every call.
+    rasa-sdk 3.21 expects a newer Rasa's protocol (a ``domain_digest`` and a retry with the domain when it answers
+    449), which Rasa 3.6 does not speak: a call without a domain would fail. Such a call — no domain, no digest —
+    gets an empty domain, as with rasa-sdk 3.6; the actions that receive it do not read the domain.
+    """
+
+    def update_and_return_domain(self, payload: dict[str, Any], action_name: str) -> Optional[dict[str, Any]]:
+        if payload.get("domain") is None and "domain_digest" not in payload:
+            return {}
+        return super().update_and_return_domain(payload, action_name)
+
+
 def build_app() -> Sanic:
-    executor = ActionExecutor()
+    executor = SelectiveDomainExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)
     app.register_listener(_warm_up, "before_server_start")
