@@ -35,6 +35,8 @@ PASSAGES_FILE = "passages.json"
 MANIFEST_FILE = "manifest.json"
 STATIC_FILE = "static_vectors.npy"
 FIX = "run `python -m bot index` (or `make run`, which builds it)"
+#: A damaged file can sit beside an up-to-date manifest: only a forced rebuild replaces it.
+FIX_DAMAGED = "rebuild it with `python -m bot index --force`"
 
 #: Row kinds in the vector index.
 KIND_PASSAGE, KIND_QUESTION = 0, 1
@@ -196,9 +198,14 @@ class KnowledgeIndex:
         if problems:
             why = "; ".join(problems)
             raise IndexMismatchError(f"the knowledge index in {index_dir} is out of date ({why}): {FIX}")
-        index = faiss.read_index(str(index_dir / VECTORS_FILE))
-        payload = json.loads((index_dir / PASSAGES_FILE).read_text(encoding="utf-8"))
-        static = np.load(index_dir / STATIC_FILE) if (index_dir / STATIC_FILE).is_file() else None
+        try:
+            index = faiss.read_index(str(index_dir / VECTORS_FILE))
+            payload = json.loads((index_dir / PASSAGES_FILE).read_text(encoding="utf-8"))
+            static = np.load(index_dir / STATIC_FILE) if (index_dir / STATIC_FILE).is_file() else None
+        except (RuntimeError, OSError, ValueError) as exc:  # FAISS raises RuntimeError on a damaged file
+            raise IndexMismatchError(
+                f"the knowledge index in {index_dir} cannot be read ({type(exc).__name__}): {FIX_DAMAGED}"
+            ) from exc
         if (
             index.ntotal != len(payload["row_passage"])
             or index.d != manifest.get("dimension")

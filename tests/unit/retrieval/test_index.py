@@ -89,3 +89,14 @@ def test_an_empty_knowledge_base_builds_and_answers_nothing(tmp_path, encoder):
     assert retriever.search("carte vitale", k=3) == []
     answer = retriever.answer("carte vitale", "fr")
     assert not answer.confident and answer.hit is None
+
+
+@pytest.mark.parametrize("damaged", ["vectors", "passages"])
+def test_a_damaged_index_file_is_refused_naming_the_fix(kb_settings, encoder, damaged):
+    from bot.retrieval.index import PASSAGES_FILE, VECTORS_FILE
+
+    KnowledgeIndex.build(kb_settings, encoder).save(kb_settings.index_dir)
+    path = kb_settings.index_dir / (VECTORS_FILE if damaged == "vectors" else PASSAGES_FILE)
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 3])  # a copy cut short, a full disk
+    with pytest.raises(IndexMismatchError, match=r"cannot be read .*python -m bot index --force"):
+        KnowledgeIndex.load(kb_settings.index_dir, kb_settings)
