@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -275,3 +276,32 @@ def test_a_page_from_an_origin_not_listed_cannot_talk_to_the_server(stack, page)
     expect(page.locator(".es-status")).to_have_text("Connection lost. Your messages will be sent when it is back.")
     assert chat.bot.count() == 0
     shot(page, "origin-refused")
+
+
+def test_without_websockets_the_widget_talks_over_http_long_polling(stack, page):
+    """A proxy that lets plain HTTP through but cuts every websocket before the socket.io handshake.
+
+    Playwright stands in for the page's websockets to the server and closes each one at once, so the only way a
+    reply can arrive is HTTP long-polling. (A websocket that fails outright is engine.io's own fallback; this is
+    the case it does not cover: the widget falls back after the first connection timeout, 20 s.)
+    """
+    refused: list[str] = []
+
+    def refuse(websocket) -> None:
+        refused.append(websocket.url)
+        websocket.close(code=1008, reason="websockets are blocked here")
+
+    polling: list[str] = []
+    page.route_web_socket(re.compile(r"/socket\.io/"), refuse)
+    page.on("request", lambda request: polling.append(request.url) if "transport=polling" in request.url else None)
+    chat = Chat(page).open_page(stack.page_url).open()
+    chat.ask("How do I order my Carte Vitale?")
+
+    assert refused, "the widget never tried a websocket: the test blocked nothing"
+    assert any(f":{stack.rasa_port}/socket.io/" in url for url in polling), polling
+    expect(page.locator(".es-kind-citation").last).to_contain_text("Source:")
+    expect(page.locator(".es-status")).to_have_attribute("data-state", "online")
+    # The conversation goes on over the same transport.
+    chat.ask("Comment commander ma Carte Vitale ?")
+    assert len(chat.bot_texts()) >= 2
+    shot(page, "long-polling")

@@ -1,7 +1,8 @@
 // Rasa's socket.io channel: `session_request` / `session_confirm` with a session id kept by the page (so the
 // conversation continues after a reload), `user_uttered` out, `bot_uttered` in. Messages typed while the
 // connection is down wait in a queue and leave once the session is confirmed again. Websocket first; where a
-// proxy blocks websockets, HTTP long-polling (tryAllTransports).
+// proxy blocks websockets, HTTP long-polling: at once when the websocket fails (tryAllTransports), and after the
+// first failed attempt when the websocket is cut before the handshake (see fallBackToPolling).
 
 import { io } from "socket.io-client";
 
@@ -26,7 +27,20 @@ export class RasaSocket {
       this.confirmed = false;
       this.onStatus("offline");
     });
-    this.socket.on("connect_error", () => this.onStatus("offline"));
+    this.socket.on("connect_error", () => {
+      this.fallBackToPolling();
+      this.onStatus("offline");
+    });
+  }
+
+  /**
+   * Start the next attempts with HTTP long-polling, which upgrades to a websocket only where one works.
+   * engine.io's own fallback (tryAllTransports) covers a websocket that fails; a proxy that accepts it and then
+   * closes it before the handshake only shows as a connection timeout, after which socket.io would retry the
+   * websocket forever.
+   */
+  fallBackToPolling() {
+    this.socket.io.opts.transports = ["polling", "websocket"];
   }
 
   connect() {
