@@ -13,6 +13,9 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+# Bad settings, a damaged model or index: one clear line each, and nothing starts.
+.venv/actions/bin/python scripts/preflight.py || { trap - INT TERM EXIT; exit 2; }
+
 # The action server listens on loopback only: only the rasa server talks to it.
 .venv/actions/bin/python -m actions \
   > var/log/actions.log 2>&1 &
