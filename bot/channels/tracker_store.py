@@ -59,6 +59,27 @@ def parse_retention_days(value: Any) -> int:
     return int(text)
 
 
+def _tune_sqlite(engine: sa.engine.Engine) -> None:
+    """SQLite settings for every connection of the store.
+
+    - ``journal_mode=WAL`` and ``synchronous=NORMAL``: a save no longer waits for the disk to confirm (about 1 ms
+      per commit here, and writers do not block readers); the database stays consistent after a crash, and at
+      worst the last moments of conversations are lost on a power cut.
+    - ``secure_delete=ON``: deleted conversations ("delete my data", retention) are overwritten with zeros in the
+      database file instead of lingering in free pages.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.close()
+
+    engine.dispose()  # connections opened while Rasa created the table get the settings too
+
+
 class ForgetfulSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store, plus deletion on the user's request and after the retention period."""
 
@@ -75,6 +96,8 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
         self._next_purge = 0.0
         self._purge_running: Optional[asyncio.Future] = None
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            _tune_sqlite(self.engine)
         if self.retention_days:
             logger.info("conversations are kept %d days after their last message", self.retention_days)
             self._purge_logged()
@@ -104,6 +127,10 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
             session.commit()
+            if self.engine.dialect.name == "sqlite":
+                # The deleted pages are zeroed (secure_delete); the write-ahead log still holds their earlier
+                # images until a checkpoint: copy it into the database and empty it now.
+                session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
         return int(deleted)
 
     def retention_cutoff(self) -> Optional[float]:

@@ -326,3 +326,47 @@ def test_rasa_run_stops_at_start_up_with_a_clear_message_on_a_bad_retention(tmp_
     assert completed.returncode != 0, output[-3000:]
     last_line = [line for line in output.splitlines() if "RetentionSettingError" in line][-1]
     assert "TRACKER_RETENTION_DAYS" in last_line and "'a month'" in last_line
+
+
+# --- SQLite files -------------------------------------------------------------------------------------------------
+
+def test_sqlite_store_uses_wal_and_secure_delete(tmp_path):
+    store = ForgetfulSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    try:
+        with store.engine.connect() as connection:
+            pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+            assert pragma("journal_mode") == "wal"
+            assert pragma("synchronous") == 1  # NORMAL
+            assert pragma("secure_delete") == 1
+    finally:
+        store.engine.dispose()
+
+
+def test_after_delete_my_data_the_words_are_in_no_database_file(tmp_path):
+    """Not only unreachable through SQL: the deleted messages are not left in free pages or in the write-ahead
+    log of the SQLite files either."""
+    marker = "zq-unique-words-of-alice-" + uuid.uuid4().hex
+
+    async def scenario():
+        store = make_sqlite()
+        await store.save(tracker("alice", session(days_ago(0), marker, marker + " again")))
+        await store.save(tracker("bob", session(days_ago(0), "bonjour")))
+        assert any(marker.encode() in path.read_bytes() for path in database_files())
+        alice = await store.retrieve("alice")
+        alice.update(SlotSet("delete_confirmed", True))
+        await store.save(alice)
+        assert stored_texts(store, "bob") == ["bonjour"]
+        for path in database_files():  # while the server still runs
+            assert marker.encode() not in path.read_bytes(), path.name
+        store.engine.dispose()
+
+    def make_sqlite() -> ForgetfulSQLTrackerStore:
+        return ForgetfulSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"),
+                                        retention_days=0)
+
+    def database_files() -> list[Path]:
+        return [path for path in tmp_path.iterdir() if path.name.startswith("tracker.db")]
+
+    asyncio.run(scenario())
+    for path in database_files():
+        assert marker.encode() not in path.read_bytes(), path.name
