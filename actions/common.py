@@ -49,6 +49,20 @@ def latest_intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
+def text_answer(value: Any) -> str | None:
+    """A form answer to read as text; anything else (a list, a boolean) cannot be read."""
+    return value if isinstance(value, str) else None
+
+
+def read_answer(slot: str, parsed: Any, dispatcher: Any, tracker: Tracker) -> dict[str, Any]:
+    """A form field's validated value: ``parsed``, or None when the answer could not be read. When the form had
+    just asked for this very field, an unreadable answer gets ``utter_<slot>_invalid`` and the form asks again;
+    a field merely guessed from another answer stays silent."""
+    if parsed is None and tracker.get_slot("requested_slot") == slot:
+        dispatcher.utter_message(response=f"utter_{slot}_invalid")
+    return {slot: parsed}
+
+
 def warn_if_urgent(dispatcher: Any, tracker: Tracker) -> bool:
     """Whatever the flow, a message that expresses urgency is answered first with the emergency numbers."""
     from bot.urgency import is_urgent

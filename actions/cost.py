@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UrgencyFirst, user_language, warn_if_urgent
+from actions.common import UrgencyFirst, read_answer, user_language, warn_if_urgent
 from bot.calculator import CalculatorInputError
 from bot.cost import (
     check_fields,
@@ -23,7 +23,8 @@ from bot.cost import (
 )
 
 
-def _text(value: Any) -> str | None:
+def _number_or_text(value: Any) -> str | None:
+    """A slot value as text: buttons and entities may give a number (a price, a level)."""
     return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
 
 
@@ -39,52 +40,45 @@ class ValidateCostForm(UrgencyFirst, FormValidationAction):
             needed.remove("medecin_traitant")
         return needed
 
-    def _asked(self, tracker: Tracker, slot: str) -> bool:
-        return tracker.get_slot("requested_slot") == slot
-
     def validate_care(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        care = recognise_care(_text(value))
-        if care is None and self._asked(tracker, "care"):
-            dispatcher.utter_message(response="utter_care_invalid")
-        return {"care": care}
+        return read_answer("care", recognise_care(_number_or_text(value)), dispatcher, tracker)
 
     def validate_price(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        price = parse_price(_text(value), bare_number=True)
+        price = parse_price(_number_or_text(value), bare_number=True)
         if price is None:
-            if self._asked(tracker, "price"):
-                dispatcher.utter_message(response="utter_price_invalid")
-            return {"price": None}
-        problem = check_fields({"care": tracker.get_slot("care") or "gp", "price": price}, user_language(tracker))
-        if problem:
-            dispatcher.utter_message(response="utter_cost_input_invalid", message=problem)
-            return {"price": None}
-        return {"price": price}
+            return read_answer("price", None, dispatcher, tracker)
+        return _if_calculator_accepts("price", price, {"care": tracker.get_slot("care") or "gp", "price": price},
+                                      dispatcher, tracker)
 
     def validate_medecin_traitant(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        answer = parse_medecin_traitant(_text(value), answering=True)
-        if answer is None and self._asked(tracker, "medecin_traitant"):
-            dispatcher.utter_message(response="utter_medecin_traitant_invalid")
-        return {"medecin_traitant": answer}
+        answer = parse_medecin_traitant(_number_or_text(value), answering=True)
+        return read_answer("medecin_traitant", answer, dispatcher, tracker)
 
     def validate_mutuelle(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        level = parse_mutuelle(_text(value), answering=True)
+        level = parse_mutuelle(_number_or_text(value), answering=True)
         if level is None:
-            if self._asked(tracker, "mutuelle"):
-                dispatcher.utter_message(response="utter_mutuelle_invalid")
-            return {"mutuelle": None}
-        problem = check_fields({"care": "gp", "price": "30", "mutuelle": level}, user_language(tracker))
-        if problem:
-            dispatcher.utter_message(response="utter_cost_input_invalid", message=problem)
-            return {"mutuelle": None}
-        return {"mutuelle": level}
+            return read_answer("mutuelle", None, dispatcher, tracker)
+        return _if_calculator_accepts("mutuelle", level, {"care": "gp", "price": "30", "mutuelle": level},
+                                      dispatcher, tracker)
+
+
+def _if_calculator_accepts(
+    slot: str, value: str, fields: dict[str, Any], dispatcher: CollectingDispatcher, tracker: Tracker
+) -> dict[str, Any]:
+    """Keep ``value`` only if the calculator accepts it (a price out of range, an impossible level: it says why)."""
+    problem = check_fields(fields, user_language(tracker))
+    if problem:
+        dispatcher.utter_message(response="utter_cost_input_invalid", message=problem)
+        return {slot: None}
+    return {slot: value}
 
 
 class ActionCostAnswer(Action):

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UrgencyFirst, user_language, warn_if_urgent
+from actions.common import UrgencyFirst, read_answer, text_answer, user_language, warn_if_urgent
 from bot.checklist import (
     build_checklist,
     implied_nationality,
@@ -42,7 +42,7 @@ class ValidateEnrolmentForm(UrgencyFirst, FormValidationAction):
     def validate_situation(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        situation = recognise_situation(value if isinstance(value, str) else None)
+        situation = recognise_situation(text_answer(value))
         if situation is None:
             dispatcher.utter_message(response="utter_situation_invalid")
             return {"situation": None}
@@ -52,18 +52,12 @@ class ValidateEnrolmentForm(UrgencyFirst, FormValidationAction):
     def validate_nationality(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        nationality = recognise_nationality(value if isinstance(value, str) else None)
-        if nationality is None and tracker.get_slot("requested_slot") == "nationality":
-            dispatcher.utter_message(response="utter_nationality_invalid")
-        return {"nationality": nationality}
+        return read_answer("nationality", recognise_nationality(text_answer(value)), dispatcher, tracker)
 
     def validate_time_in_france(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        residence = parse_residence(value if isinstance(value, str) else None)
-        if residence is None and tracker.get_slot("requested_slot") == "time_in_france":
-            dispatcher.utter_message(response="utter_time_in_france_invalid")
-        return {"time_in_france": residence}
+        return read_answer("time_in_france", parse_residence(text_answer(value)), dispatcher, tracker)
 
 
 class ActionEnrolmentGuide(Action):

@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UrgencyFirst, user_language, warn_if_urgent
+from actions.common import UrgencyFirst, read_answer, text_answer, user_language, warn_if_urgent
 from bot.letters import load_letter
 from bot.settings import get_settings
 from bot.stalled_file import advice, parse_since, recognise_status
@@ -24,18 +24,12 @@ class ValidateFileForm(UrgencyFirst, FormValidationAction):
     def validate_file_status(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        status = recognise_status(value if isinstance(value, str) else None)
-        if status is None and tracker.get_slot("requested_slot") == "file_status":
-            dispatcher.utter_message(response="utter_file_status_invalid")
-        return {"file_status": status}
+        return read_answer("file_status", recognise_status(text_answer(value)), dispatcher, tracker)
 
     def validate_file_since(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        since = parse_since(value if isinstance(value, str) else None)
-        if since is None and tracker.get_slot("requested_slot") == "file_since":
-            dispatcher.utter_message(response="utter_file_since_invalid")
-        return {"file_since": since}
+        return read_answer("file_since", parse_since(text_answer(value)), dispatcher, tracker)
 
 
 class ActionFileAdvice(Action):
