@@ -7,6 +7,7 @@ time, and about 3 GB of memory for the two rasa and two action servers.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -75,6 +76,11 @@ def scaleout() -> Iterator[ScaleOut]:
     )
     for name in ("SCALEOUT_PG_PASSWORD", "SCALEOUT_REDIS_PASSWORD"):
         env.pop(name, None)  # fresh generated passwords for a fresh cluster
+    # The rasa servers share the per-sender rate limit through the scale-out's Redis (test_shared_rate_limit.py);
+    # 10 a minute is above what any conversation of test_scaleout.py sends.
+    env["SCALEOUT_REDIS_PASSWORD"] = secrets.token_hex(16)
+    env.update(RATE_LIMIT_PER_MINUTE="10",
+               RATE_LIMIT_REDIS_URL=f"redis://:{env['SCALEOUT_REDIS_PASSWORD']}@127.0.0.1:{redis}/2")
     subprocess.run([str(SCRIPT), "down", "--purge"], cwd=ROOT, env=env, check=False, capture_output=True)
     running = ScaleOut(directory, env)
     try:
