@@ -163,6 +163,9 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
                                                        event.timestamp < current_session_start)
             earlier = old_sessions.delete(synchronize_session=False)
             session.commit()
+            if (expired or earlier) and self.engine.dialect.name == "sqlite":
+                # As after "delete my data": the purged events leave the write-ahead log too.
+                session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
         return int(expired), int(earlier)
 
     def _purge_logged(self) -> None:

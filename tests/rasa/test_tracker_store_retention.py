@@ -14,6 +14,7 @@ import glob
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -370,3 +371,27 @@ def test_after_delete_my_data_the_words_are_in_no_database_file(tmp_path):
     asyncio.run(scenario())
     for path in database_files():
         assert marker.encode() not in path.read_bytes(), path.name
+
+
+def test_after_the_retention_purge_the_words_are_in_no_database_file(tmp_path):
+    marker = "zq-words-of-an-idle-conversation-" + uuid.uuid4().hex
+    db = str(tmp_path / "tracker.db")
+
+    async def scenario():
+        writer = ForgetfulSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db, retention_days=0)
+        # Another process keeps a connection open (as a running server does), so SQLite does not fold the
+        # write-ahead log into the database when the stores' own connections close.
+        await writer.save(tracker("recent", session(days_ago(1), "bonjour")))  # the file is in WAL mode now
+        other_process = sqlite3.connect(db)
+        other_process.execute("SELECT COUNT(*) FROM events").fetchone()
+        await writer.save(tracker("idle", session(days_ago(45), marker)))
+        assert marker.encode() in (tmp_path / "tracker.db-wal").read_bytes()
+        store = ForgetfulSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=db, retention_days=30)
+        assert stored_texts(store, "recent") == ["bonjour"]
+        for path in tmp_path.iterdir():  # while the other process still runs
+            assert marker.encode() not in path.read_bytes(), path.name
+        other_process.close()
+        store.engine.dispose()
+        writer.engine.dispose()
+
+    asyncio.run(scenario())
