@@ -1,35 +1,15 @@
-"""Start an action server and a rasa server on free loopback ports, sample their memory, stop them."""
+"""Start an action server and a rasa server on free loopback ports (tests/support/processes.py), sample their
+memory, stop them."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import threading
-import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RASA_BIN = ROOT / ".venv" / "rasa" / "bin" / "rasa"
-ACTIONS_PYTHON = ROOT / ".venv" / "actions" / "bin" / "python"
+from tests.support.processes import ACTIONS_PYTHON, RASA_BIN, ROOT, free_port, offline_env, start, stop
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def offline_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RASA_TELEMETRY_ENABLED="false", TOKENIZERS_PARALLELISM="false",
-        PYTHONPATH=str(ROOT),
-    )
-    env.update(extra)
-    return env
+__all__ = ["ACTIONS_PYTHON", "RASA_BIN", "ROOT", "Bot", "MemorySampler", "free_port", "offline_env", "rss_bytes"]
 
 
 def rss_bytes(pid: int) -> int:
@@ -95,21 +75,8 @@ class Bot:
 
     def _start(self, role: str, cmd: list[str], ready_url: str, timeout: float) -> None:
         log = self.logdir / f"{self.name}-{role}.log"
-        process = subprocess.Popen(cmd, cwd=self.workdir, env=self.env, stdout=log.open("w"),
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-        self.processes[role] = process
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"{self.name} {role} server exited ({process.returncode}); see {log}")
-            try:
-                with urllib.request.urlopen(ready_url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"{self.name} {role} server not up after {timeout:.0f} s; see {log}")
+        self.processes[role] = start(cmd, log, self.env, ready_url, cwd=self.workdir, timeout=timeout,
+                                     new_session=True)
 
     def start(self, timeout: float = 300) -> None:
         self._start("actions", self.action_cmd, f"http://127.0.0.1:{self.action_port}/health", timeout)
@@ -120,13 +87,4 @@ class Bot:
         return {role: process.pid for role, process in self.processes.items()}
 
     def stop(self) -> None:
-        for role in ("rasa", "actions"):
-            process = self.processes.pop(role, None)
-            if process is None or process.poll() is not None:
-                continue
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop([self.processes.pop(role) for role in ("rasa", "actions") if role in self.processes])

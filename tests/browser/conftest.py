@@ -11,22 +11,17 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import time
 import uuid
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-import requests
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-ACTIONS_PYTHON = ROOT / ".venv" / "actions" / "bin" / "python"
-RASA_BIN = ROOT / ".venv" / "rasa" / "bin" / "rasa"
-MODEL = ROOT / os.environ.get("RASA_MODEL", "models/expat-sante.tar.gz")
+from tests.support.processes import ACTIONS_PYTHON, MODEL, RASA_BIN, ROOT, free_port, offline_env, start, stop
+
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
 CHROMIUM_ARGS = [
@@ -38,26 +33,6 @@ REPLY_TIMEOUT_MS = 90_000
 START_TIMEOUT_S = 420
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = START_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: server exited with {process.returncode}; log:\n{log.read_text()[-4000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} not up after {timeout} s; log:\n{log.read_text()[-4000:]}")
-
-
 class Stack:
     """Action server, rasa server and demo page server; `page_url` is the allowed origin, `other_origin_url` not."""
 
@@ -66,12 +41,10 @@ class Stack:
         self.action_port, self.rasa_port = free_port(), free_port()
         self.web_port, self.other_web_port = free_port(), free_port()
         self.origins = [f"http://localhost:{self.web_port}", f"http://127.0.0.1:{self.web_port}"]
-        self.env = dict(os.environ)
-        self.env.update(
+        self.env = offline_env(
             ACTION_PORT=str(self.action_port), ACTION_HOST="127.0.0.1", RASA_PORT=str(self.rasa_port),
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook", WEB_PORT=str(self.web_port),
             CORS_ORIGINS=",".join(self.origins), TRACKER_DIALECT="sqlite", TRACKER_DB=str(tmp / "tracker.db"),
-            PYTHONPATH=str(ROOT), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RASA_TELEMETRY_ENABLED="false",
         )
         self.processes: dict[str, subprocess.Popen] = {}
 
@@ -84,11 +57,7 @@ class Stack:
         return f"http://localhost:{self.other_web_port}/"
 
     def _start(self, name: str, command: list[str], health_url: str) -> None:
-        log = self.tmp / f"{name}.log"
-        self.processes[name] = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-        )
-        wait_until_up(health_url, self.processes[name], log)
+        self.processes[name] = start(command, self.tmp / f"{name}.log", self.env, health_url, timeout=START_TIMEOUT_S)
 
     def start(self) -> None:
         web = [str(ACTIONS_PYTHON), "scripts/web_serve.py", "--host", "127.0.0.1",
@@ -103,14 +72,7 @@ class Stack:
         ], f"http://127.0.0.1:{self.rasa_port}/webhooks/socketio/")
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(self.processes.values())
 
 
 @pytest.fixture(scope="session")

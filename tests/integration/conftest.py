@@ -6,11 +6,7 @@ The tests talk to them only over HTTP, as a channel or an integrator would. They
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -18,30 +14,8 @@ from typing import Iterator
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-ACTIONS_PYTHON = Path(os.environ.get("ACTIONS_PYTHON", ROOT / ".venv" / "actions" / "bin" / "python"))
-RASA_BIN = Path(sys.executable).parent / "rasa"
-MODEL = ROOT / os.environ.get("RASA_MODEL", "models/expat-sante.tar.gz")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}; log:\n{log.read_text()[-4000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} not up after {timeout} s; log:\n{log.read_text()[-4000:]}")
+from tests.support.processes import ACTIONS_PYTHON, MODEL, RASA_BIN, free_port, offline_env, start, stop
+from tests.support.processes import ROOT  # noqa: F401  (the tests import it from here)
 
 
 class Servers:
@@ -49,18 +23,13 @@ class Servers:
         self.tmp = tmp
         self.action_port = free_port()
         self.rasa_port = free_port()
-        self.env = dict(os.environ)
-        self.env.update(
+        self.env = offline_env(
             ACTION_PORT=str(self.action_port),
             RASA_PORT=str(self.rasa_port),
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
             TRACKER_DIALECT="sqlite",
             TRACKER_DB=str(tmp / "tracker.db"),
             ACTION_HOST="127.0.0.1",
-            PYTHONPATH=str(ROOT),
-            HF_HUB_OFFLINE="1",
-            TRANSFORMERS_OFFLINE="1",
-            RASA_TELEMETRY_ENABLED="false",
         )
         self.processes: dict[str, subprocess.Popen] = {}
 
@@ -69,30 +38,20 @@ class Servers:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     def start_actions(self) -> None:
-        log = self.tmp / "actions.log"
-        self.processes["actions"] = subprocess.Popen(
-            [str(ACTIONS_PYTHON), "-m", "actions"],
-            cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-        )
-        wait_until_up(f"http://127.0.0.1:{self.action_port}/health", self.processes["actions"], log)
+        self.processes["actions"] = start([str(ACTIONS_PYTHON), "-m", "actions"], self.tmp / "actions.log", self.env,
+                                          f"http://127.0.0.1:{self.action_port}/health")
 
     def start_rasa(self) -> None:
-        log = self.tmp / "rasa.log"
-        self.processes["rasa"] = subprocess.Popen(
+        self.processes["rasa"] = start(
             [str(RASA_BIN), "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-            cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+            self.tmp / "rasa.log", self.env, f"{self.url}/webhooks/rest/",
         )
-        wait_until_up(f"{self.url}/webhooks/rest/", self.processes["rasa"], log)
 
     def stop(self, name: str) -> None:
         process = self.processes.pop(name, None)
-        if process and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        if process is not None:
+            stop([process])
 
     def send(self, sender: str, message: str, **extra: object) -> list[dict]:
         body = {"sender": sender, "message": message, **extra}

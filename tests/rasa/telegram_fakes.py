@@ -21,6 +21,8 @@ from typing import Any, AsyncIterator
 
 from aiohttp import web
 
+from tests.support.processes import free_port  # noqa: F401  (the Telegram tests import it from here)
+
 TOKEN = "123456:TEST-token_for-the-fake-api"
 SECRET = "s3cret-for_tests"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Expat Santé", "username": "ExpatSanteTestBot"}
@@ -299,10 +301,6 @@ class FakeBotApi:
             await asyncio.sleep(0.05)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- Real Update JSON, as Telegram posts it -----------------------------------------------------------------

@@ -7,10 +7,7 @@ them first); skipped with the reason when the model or the action environment is
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -21,11 +18,7 @@ from telegram_fakes import SECRET, TOKEN, FakeBotApi, callback_update, free_port
 
 from bot.channels.telegram_config import SECRET_HEADER
 from bot.channels.telegram_format import to_html, to_plain
-
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / os.environ.get("RASA_MODEL", "models/expat-sante.tar.gz")
-ACTIONS_PYTHON = Path(os.environ.get("ACTIONS_PYTHON", ROOT / ".venv" / "actions" / "bin" / "python"))
-RASA_BIN = Path(sys.executable).parent / "rasa"
+from tests.support.processes import ACTIONS_PYTHON, MODEL, RASA_BIN, ROOT, answers, offline_env, start, stop
 
 
 def domain_text(response: str, language: str) -> str:
@@ -38,19 +31,7 @@ def domain_text(response: str, language: str) -> str:
     raise KeyError(response)
 
 
-def wait_until(check: Any, processes: list[subprocess.Popen], logs: list[Path], timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for process, log in zip(processes, logs):
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            if check():
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError("servers not up in time:\n" + "\n".join(log.read_text()[-2000:] for log in logs))
+TELEGRAM_SET = ("TELEGRAM_TOKEN", "TELEGRAM_SECRET_TOKEN", "TELEGRAM_API_BASE_URL")
 
 
 class Servers:
@@ -62,17 +43,14 @@ class Servers:
         (tmp / "endpoints.yml").write_text(
             f"action_endpoint:\n  url: http://127.0.0.1:{self.action_port}/webhook\n", encoding="utf-8"
         )
-        self.env = {key: value for key, value in os.environ.items() if not key.startswith("TELEGRAM_")}
-        self.env.update(
+        self.env = offline_env(
             TELEGRAM_TOKEN=TOKEN,
             TELEGRAM_SECRET_TOKEN=SECRET,
             TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{self.api_port}",
             SANIC_HOST="127.0.0.1",
-            PYTHONPATH=str(ROOT),
-            HF_HUB_OFFLINE="1",
-            TRANSFORMERS_OFFLINE="1",
-            RASA_TELEMETRY_ENABLED="false",
         )
+        for key in [key for key in self.env if key.startswith("TELEGRAM_") and key not in TELEGRAM_SET]:
+            del self.env[key]  # e.g. a TELEGRAM_WEBHOOK_URL of the developer's own .env
         self.processes: list[subprocess.Popen] = []
         self.logs = [tmp / "actions.log", tmp / "rasa.log"]
 
@@ -81,35 +59,23 @@ class Servers:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     def start(self) -> None:
-        commands = [
-            [str(ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)],
-            [str(RASA_BIN), "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-             "--endpoints", str(self.tmp / "endpoints.yml"), "--credentials", str(self.tmp / "credentials.yml"), "--debug"],
-        ]  # fmt: skip
-        for command, log in zip(commands, self.logs):
-            self.processes.append(
-                subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-            )
-        wait_until(self.ready, self.processes, self.logs)
+        actions = [str(ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)]
+        self.processes.append(start(actions, self.logs[0], self.env, f"http://127.0.0.1:{self.action_port}/health"))
+        rasa = [str(RASA_BIN), "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+                "--endpoints", str(self.tmp / "endpoints.yml"), "--credentials", str(self.tmp / "credentials.yml"),
+                "--debug"]
+        self.processes.append(start(rasa, self.logs[1], self.env, self.ready))
 
     def ready(self) -> bool:
         # Rasa loads the model before it starts serving: the channel answering means the model is loaded.
-        actions = requests.get(f"http://127.0.0.1:{self.action_port}/health", timeout=2).status_code == 200
-        return actions and requests.get(f"{self.url}/webhooks/telegram/", timeout=2).status_code == 200
+        return answers(f"{self.url}/webhooks/telegram/")
 
     def post(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
         return requests.post(f"{self.url}/webhooks/telegram/webhook", json=update, headers=headers, timeout=120).status_code
 
     def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(self.processes)
 
 
 @pytest.fixture(scope="module")
