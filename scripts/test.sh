@@ -17,7 +17,7 @@ stage() {  # stage NAME COMMAND...
   echo "--- $name: $(( $(date +%s) - start )) s"
 }
 
-stage "dependency audit (pip-audit; skipped without PyPI's vulnerability data, failed then if CI=true)" \
+stage "dependency audit (pip-audit; skipped without PyPI's vulnerability data, failed then if AUDIT_REQUIRED=1)" \
   scripts/audit.sh --junit var/test-results/audit.xml
 stage "unit tests (action side, Python 3.11)" \
   .venv/actions/bin/python -m pytest tests/unit -q -p no:cacheprovider --junitxml=var/test-results/unit.xml
