@@ -8,7 +8,7 @@ MODEL := models/expat-sante.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 ENV := source scripts/env.sh &&
 
-.PHONY: help install index train web run test eval bench clean telegram-webhook telegram-poll
+.PHONY: help install index train web run test eval bench audit clean telegram-webhook telegram-poll
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ eval: install index train ## Quality on the held-out sets: retrieval (R@1, R@3, 
 
 bench: install index train ## Benchmark against a plain Rasa reference bot in the same run; writes docs/benchmarks.md (BENCH_QUICK=1: small counts)
 	@$(ENV) .venv/rasa/bin/python -m bench
+
+audit: ## Known vulnerabilities in the pinned dependencies (pip-audit; reviewed exceptions in requirements/audit-ignore.txt)
+	@scripts/audit.sh
 
 telegram-webhook: | $(RASA_VENV) ## Register TELEGRAM_WEBHOOK_URL with Telegram (retried; see docs/telegram.md)
 	@$(ENV) .venv/rasa/bin/python scripts/telegram.py set-webhook

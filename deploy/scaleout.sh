@@ -116,6 +116,7 @@ start_python_servers() {
     i=$((i + 1))
     alive "$SCALEOUT_DIR/run/rasa-$i.pid" && continue
     ACTION_ENDPOINT_URL="http://127.0.0.1:$SCALEOUT_ACTION_LB_PORT/webhook" \
+    RATE_LIMIT_REDIS_URL="${RATE_LIMIT_REDIS_URL:-redis://:$SCALEOUT_REDIS_PASSWORD@$SCALEOUT_REDIS_HOST:$SCALEOUT_REDIS_PORT/2}" \
       setsid .venv/rasa/bin/rasa run --model "$RASA_MODEL" --interface 127.0.0.1 --port "$port" \
       --endpoints deploy/endpoints.scaleout.yml --credentials credentials.yml --cors ${CORS_ORIGINS//,/ } \
       > "$SCALEOUT_DIR/log/rasa-$i.log" 2>&1 < /dev/null &
