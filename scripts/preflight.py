@@ -31,6 +31,7 @@ def check_settings() -> list[str]:
 
     problems = []
     try:
+        get_settings.cache_clear()  # read the environment as it is now
         get_settings()
     except SettingsError as error:
         problems.append(f"{error} (see .env.example)")

@@ -41,7 +41,8 @@ def requests(draw):
     )
 
 
-common = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples on every run, so that CI cannot fail on a draw nobody can replay.
+common = settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 @common
@@ -101,8 +102,9 @@ def test_the_complementary_never_pays_what_a_contrat_responsable_may_not(request
     assert result.out_of_pocket >= not_coverable + result.majoration + result.not_coverable_fees
     if result.complementary == "none":
         assert result.complementary_paid == 0
-    if result.statutory_gross == 0 and not result.forfaits:
-        # No statutory payment, no complementary payment.
+    if (result.rate == 0 or result.base == 0) and not result.forfaits:
+        # No statutory cover, no complementary payment. (A statutory share rounded down to €0.00 is still cover:
+        # 30% of a €0.01 base is €0.00, and a 50% "RO inclus" mutuelle then pays the €0.01.)
         assert result.complementary_paid == 0
     if request.care in DOCTOR_CARES and request.sector == "2" and result.complementary == "mutuelle":
         # Non-OPTAM doctor: Sécurité sociale + mutuelle at most 200% of the base.
@@ -120,7 +122,7 @@ def test_a_higher_mutuelle_level_never_costs_more(request, extra):
     assert high.out_of_pocket <= low.out_of_pocket
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(requests(), st.sampled_from(["en", "fr"]))
 def test_every_estimate_can_be_explained_in_both_languages(request, lang):
     result = estimate(request)
