@@ -1,4 +1,5 @@
-"""Channel connectors loaded by the rasa server (the only part of ``bot`` that imports Rasa).
+"""What the rasa server loads from us: channel connectors, the tracker store, the unknown-words NLU component
+(the only part of ``bot`` that imports Rasa).
 
 Importing this package inside the rasa server (credentials.yml and endpoints.yml name modules of it) also applies
 the speed fixes of ``bot.channels.rasa_patches``. Outside Rasa (the action side imports nothing from here but the
