@@ -26,7 +26,7 @@ _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
 def check_settings() -> list[str]:
-    from bot.ratelimit import from_environment
+    from bot.ratelimit import settings_from_environment
     from bot.settings import SettingsError, get_settings
 
     problems = []
@@ -36,7 +36,7 @@ def check_settings() -> list[str]:
     except SettingsError as error:
         problems.append(f"{error} (see .env.example)")
     try:
-        from_environment()
+        settings_from_environment()
     except ValueError as error:
         problems.append(f"{error} (see .env.example)")
     return problems

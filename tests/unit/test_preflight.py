@@ -66,6 +66,15 @@ def test_bad_settings_are_each_named(monkeypatch):
     assert any("RATE_LIMIT_PER_MINUTE" in p and "'lots'" in p for p in problems)
 
 
+def test_a_shared_rate_limit_is_checked_without_the_redis_package(monkeypatch):
+    """The action environment has no redis package: the check must not need it (it used to crash make run)."""
+    monkeypatch.setenv("RATE_LIMIT_REDIS_URL", "redis://:secret@127.0.0.1:6379/2")
+    assert preflight.check_settings() == []
+    monkeypatch.setenv("RATE_LIMIT_REDIS_URL", "http://127.0.0.1:6379")
+    [problem] = preflight.check_settings()
+    assert "RATE_LIMIT_REDIS_URL" in problem and "secret" not in problem
+
+
 def test_a_telegram_token_without_secret_is_reported_without_quoting_secrets(monkeypatch):
     monkeypatch.setenv("TELEGRAM_TOKEN", "123456:ABCdefGhIJKlmnoPQRstuVWXyz_0123456789")
     monkeypatch.delenv("TELEGRAM_SECRET_TOKEN", raising=False)
