@@ -127,11 +127,14 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
             session.commit()
-            if self.engine.dialect.name == "sqlite":
-                # The deleted pages are zeroed (secure_delete); the write-ahead log still holds their earlier
-                # images until a checkpoint: copy it into the database and empty it now.
-                session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            self._empty_write_ahead_log(session)
         return int(deleted)
+
+    def _empty_write_ahead_log(self, session: Any) -> None:
+        """After a deletion on SQLite: the deleted pages are zeroed (secure_delete), but the write-ahead log still
+        holds their earlier images until a checkpoint; copy it into the database and empty it now."""
+        if self.engine.dialect.name == "sqlite":
+            session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
     def retention_cutoff(self) -> Optional[float]:
         """Unix time before which stored events are past retention; ``None`` when kept forever."""
@@ -163,9 +166,8 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
                                                        event.timestamp < current_session_start)
             earlier = old_sessions.delete(synchronize_session=False)
             session.commit()
-            if (expired or earlier) and self.engine.dialect.name == "sqlite":
-                # As after "delete my data": the purged events leave the write-ahead log too.
-                session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            if expired or earlier:
+                self._empty_write_ahead_log(session)
         return int(expired), int(earlier)
 
     def _purge_logged(self) -> None:
