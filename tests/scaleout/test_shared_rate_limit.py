@@ -21,15 +21,10 @@ import pytest
 import yaml
 
 from bot.ratelimit import RateLimiter, RedisRateLimiter, from_environment
+from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RATE_LIMIT = 10  # RATE_LIMIT_PER_MINUTE of the scale-out started by conftest.py
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
