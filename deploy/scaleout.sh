@@ -3,6 +3,7 @@
 # rasa servers behind nginx, from Debian packages, data and logs under $SCALEOUT_DIR (var/scaleout).
 #
 #   deploy/scaleout.sh up [--no-install]   install what is missing (apt-get), configure, start, wait until ready
+#   deploy/scaleout.sh install             only install what is missing (PostgreSQL, Redis, nginx: apt-get)
 #   deploy/scaleout.sh status              what runs, and whether nginx answers
 #   deploy/scaleout.sh down [--purge]      stop everything (--purge also deletes the data)
 #
@@ -230,7 +231,8 @@ status() {
 
 case "${1:-}" in
   up) shift; up "$@" ;;
+  install) install_packages; say "installed: ${PACKAGES[*]}" ;;
   down) shift; down "$@" ;;
   status) status ;;
-  *) echo "usage: deploy/scaleout.sh up [--no-install] | status | down [--purge]" >&2; exit 2 ;;
+  *) echo "usage: deploy/scaleout.sh up [--no-install] | install | status | down [--purge]" >&2; exit 2 ;;
 esac

@@ -21,7 +21,11 @@ stage "dependency audit (pip-audit; skipped without PyPI's vulnerability data, f
   scripts/audit.sh --junit var/test-results/audit.xml
 stage "unit tests (action side, Python 3.11)" \
   .venv/actions/bin/python -m pytest tests/unit -q -p no:cacheprovider --junitxml=var/test-results/unit.xml
-stage "rasa-side tests (channels, Python 3.10)" \
+# PostgreSQL and Redis serve the rasa-side tests of the tracker and lock stores and then the scale-out: installed
+# once, before both (a fresh machine has neither).
+stage "system packages for the store tests and the scale-out (PostgreSQL, Redis, nginx; apt-get when missing)" \
+  deploy/scaleout.sh install
+stage "rasa-side tests (channels, stores, Python 3.10)" \
   .venv/rasa/bin/python -m pytest tests/rasa -q -p no:cacheprovider --junitxml=var/test-results/rasa.xml
 stage "rasa data validate" \
   bash -c '.venv/rasa/bin/rasa data validate --domain domain.yml --data data > var/log/validate.log 2>&1 || { grep -v "Location .file" var/log/validate.log | tail -n 30; exit 1; }'
