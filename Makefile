@@ -38,9 +38,10 @@ run: install index train web ## Start everything: action server, rasa server (RE
 test: install index train web ## Run the whole test suite (unit, rasa-side, validation, stories, integration, web widget)
 	@scripts/test.sh
 
-eval: install index train ## Quality on the held-out sets: retrieval (R@1, R@3, MRR per language and method) and NLU (F1)
+eval: install index train ## Quality on the held-out sets: retrieval (R@1, R@3, MRR per language and method), NLU (F1), reply language
 	@$(ENV) .venv/actions/bin/python -m bot eval
 	@$(ENV) .venv/rasa/bin/python scripts/eval_nlu.py
+	@$(ENV) .venv/actions/bin/python scripts/eval_language.py
 
 bench: install index train ## Benchmark against a plain Rasa reference bot in the same run; writes docs/benchmarks.md (BENCH_QUICK=1: small counts)
 	@$(ENV) .venv/rasa/bin/python -m bench

@@ -25,6 +25,22 @@ _LOAN_TERMS = frozenset(
     complémentaire complementaire santé sante solidaire forfait journalier franchise franchises rib siret""".split()
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# Grammar words that belong to one of the two languages only. A question is mostly these plus the subject: when
+# they all point one way ("What is the participation forfaitaire?", "How much is a consultation?"), that decides,
+# whatever the French or English subject words around them (lingua alone read the first as French).
+# Words both languages use ("a", "on", "me", "plus", "an", "au" of "au pair") are left out.
+_ENGLISH_MARKERS = frozenset(
+    """the is are was what how do does did i i'm my you your can could should would will much many where when who
+    why which of to for with from get need have has it it's this that there not don't can't and""".split()
+)
+_FRENCH_MARKERS = frozenset(
+    """le la les est sont quoi comment je j'ai mon ma mes vous votre vos tu ton ta un une des du de pour avec dans
+    sur combien où quand qui pourquoi quel quelle quels quelles c'est qu'est qu'il ce que faut il elle ai suis pas
+    ne n'ai et aux""".split()
+)
+#: At least this many grammar words of one language, and at least three times as many as of the other ("How do I
+#: renew my titre de séjour?"): enough to tell.
+MIN_MARKERS = 2
 
 #: Identification must be at least this confident to change the conversation's language.
 MIN_CONFIDENCE = 0.80
@@ -59,10 +75,14 @@ class Identification:
 
 def identify(text: str, min_words: int = MIN_WORDS) -> Identification:
     """The language of ``text`` if the text says enough to tell, else ``Identification(None, …)``."""
-    words = [w.lower() for w in _WORD.findall(text or "")]
+    words = [w.lower().replace("’", "'") for w in _WORD.findall(text or "")]
     meaningful = [w for w in words if w not in _NEUTRAL_WORDS and w not in _LOAN_TERMS]
     if not meaningful:
         return Identification(None, 0.0)
+    english = sum(w in _ENGLISH_MARKERS for w in meaningful)
+    french = sum(w in _FRENCH_MARKERS for w in meaningful)
+    if max(english, french) >= MIN_MARKERS and max(english, french) >= 3 * min(english, french):
+        return Identification("en" if english > french else "fr", 1.0)
     best = _detector().compute_language_confidence_values(" ".join(meaningful))[0]
     if best.value < MIN_CONFIDENCE and len(meaningful) < len(words):
         # Too few telling words once the loan terms are set aside ("comment commander ma carte vitale"):
@@ -76,7 +96,12 @@ def identify(text: str, min_words: int = MIN_WORDS) -> Identification:
     return Identification(language, best.value)
 
 
-_GREETINGS = {"bonjour": "fr", "bonsoir": "fr", "salut": "fr", "coucou": "fr", "hello": "en", "hi": "en", "hey": "en"}
+# A first message of one of these words alone: how the person speaks, even though such a word never changes the
+# language of a conversation already under way.
+_FIRST_WORDS = {
+    "bonjour": "fr", "bonsoir": "fr", "salut": "fr", "coucou": "fr", "merci": "fr", "svp": "fr", "stp": "fr",
+    "hello": "en", "hi": "en", "hey": "en", "thanks": "en", "thank": "en", "thx": "en", "please": "en",
+}
 
 
 @dataclass(frozen=True)
@@ -110,9 +135,9 @@ def choose_language(
         return LanguageChoice(identified, False, "detected")
     if current in SUPPORTED:
         return LanguageChoice(current, False, "kept")
-    # First message and nothing conclusive: a lone greeting still tells us how the person speaks.
+    # First message and nothing conclusive: a lone greeting or thanks still tells us how the person speaks.
     words = [w.lower() for w in _WORD.findall(text or "")]
-    greeting = next((_GREETINGS[w] for w in words if w in _GREETINGS), None)
+    greeting = next((_FIRST_WORDS[w] for w in words if w in _FIRST_WORDS), None)
     if greeting:
         return LanguageChoice(greeting, False, "greeting")
     return LanguageChoice(default if default in SUPPORTED else "en", False, "default")

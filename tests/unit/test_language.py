@@ -18,6 +18,13 @@ def choose(text, current=None, pinned=False, explicit=None, hint=None):
         ("How much will I get back for a €30 GP visit? I have a médecin traitant and no mutuelle", "en"),
         ("je suis étudiant", "fr"),
         ("I lost my carte vitale", "en"),
+        # English grammar around French subject words: lingua alone read the first two as French
+        ("What is the participation forfaitaire?", "en"),
+        ("I don't have a mutuelle", "en"),
+        ("How do I renew my titre de séjour?", "en"),
+        ("I am an au pair, how do I get insured?", "en"),
+        ("Qu’est-ce que la PUMa ?", "fr"),
+        ("c est quoi le tiers payant", "fr"),
     ],
 )
 def test_sentences_are_identified_even_with_french_admin_terms(text, expected):
@@ -34,6 +41,21 @@ def test_first_greeting_sets_the_language():
     assert choose("Bonjour").language == "fr"
     assert choose("Hello").language == "en"
     assert choose("Bonjour !").reason == "greeting"
+
+
+def test_first_thanks_sets_the_language_but_never_changes_it_later():
+    assert choose("merci").language == "fr"
+    assert choose("Thanks!").language == "en"
+    assert choose("merci", current="en").language == "en"
+
+
+def test_a_mixed_message_keeps_the_conversation_language():
+    assert choose("ma carte vitale is lost", current="fr").language == "fr"
+    assert choose("ma carte vitale is lost", current="en").language == "en"
+
+
+def test_an_english_question_about_a_french_term_switches_a_french_conversation():
+    assert choose("What is the participation forfaitaire?", current="fr").language == "en"
 
 
 def test_a_full_sentence_switches_an_ongoing_conversation():
