@@ -24,6 +24,19 @@ def citation_payload(hit: Any) -> dict[str, Any]:
     }
 
 
+def topic_buttons(answer: Any, limit: int = 3) -> list[dict[str, str]]:
+    """Buttons to go on: the articles the passage links to (its links lead nowhere in a chat), then related
+    articles; one per article, each sending that article's first example question."""
+    buttons: list[dict[str, str]] = []
+    seen = {answer.hit.doc_id}
+    for topic in (*answer.linked, *answer.related):
+        if topic.doc_id in seen or len(buttons) == limit:
+            continue
+        seen.add(topic.doc_id)
+        buttons.append({"title": topic.title, "payload": topic.questions[0] if topic.questions else topic.title})
+    return buttons
+
+
 class ActionAnswerKnowledge(Action):
     def name(self) -> str:
         return "action_answer_knowledge"
@@ -52,10 +65,7 @@ class ActionAnswerKnowledge(Action):
             reviewed=hit.last_reviewed,
         )
         dispatcher.utter_message(json_message=citation_payload(hit))
-        buttons = [
-            {"title": related.title, "payload": related.questions[0] if related.questions else related.title}
-            for related in answer.related[:2]
-        ]
+        buttons = topic_buttons(answer)
         if buttons:
             dispatcher.utter_message(response="utter_knowledge_related", buttons=buttons)
         return [SlotSet("knowledge_topic", hit.doc_id)]

@@ -74,6 +74,15 @@ def plain_text(markdown: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+_RELATIVE_LINK = re.compile(r"\[[^\]]+\]\(\s*([a-z0-9][a-z0-9-]*)\.md(?:#[^)\s]*)?\s*\)")
+
+
+def linked_documents(markdown: str) -> tuple[str, ...]:
+    """Ids of the articles a passage links to ("[ameli account](ameli-account.md)" → "ameli-account"), in order,
+    each once. Such links lead nowhere in a chat: the answer offers those articles as buttons instead."""
+    return tuple(dict.fromkeys(match.group(1) for match in _RELATIVE_LINK.finditer(markdown)))
+
+
 def slugify(text: str) -> str:
     """ASCII slug: "Ordering your card" → "ordering-your-card", "Être remboursé" → "etre-rembourse"."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")

@@ -28,7 +28,7 @@ from bot.knowledge import LANGUAGES
 from bot.retrieval.embedding import Encoder, get_encoder
 from bot.retrieval.index import KIND_PASSAGE, KIND_QUESTION, IndexMismatchError, KnowledgeIndex, ensure_index
 from bot.retrieval.lexical import BM25, analyse_query, chargrams
-from bot.retrieval.passages import Passage
+from bot.retrieval.passages import Passage, linked_documents
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -129,13 +129,15 @@ class Hit:
 
 @dataclass(frozen=True)
 class Answer:
-    """What to say: ``hit`` when ``confident`` (else None), up to two related passages from other articles."""
+    """What to say: ``hit`` when ``confident`` (else None), up to two related passages from other articles, and the
+    opening passages of the articles ``hit`` links to (``linked``, in the hit's language)."""
 
     confident: bool
     hit: Hit | None
     related: tuple[Hit, ...] = ()
     other_language: bool = False  # the hit is in the other language: nothing in the user's language fits
     score: float = 0.0  # the best score seen, also when not confident (for logs and tuning)
+    linked: tuple[Hit, ...] = ()
 
 
 class Retriever:
@@ -155,6 +157,9 @@ class Retriever:
         self._vectors: dict[str, np.ndarray] = {}
         self._vectors_lock = threading.Lock()
         self._docs_by_lang = {lang: {self.passages[i].doc_id for i in rows} for lang, rows in self._by_lang.items()}
+        self._first_rows: dict[tuple[str, str], int] = {}
+        for row, passage in enumerate(self.passages):  # passages are in section order within an article
+            self._first_rows.setdefault((passage.doc_id, passage.lang), row)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, build: bool = True) -> Retriever:
@@ -337,7 +342,16 @@ class Retriever:
                 continue
             seen.add(passage.doc_id)
             related.append(Hit.from_passage(passage, score))
-        return Answer(True, hit, tuple(related), other_language, hit.score)
+        linked = tuple(
+            found for found in (self.article(doc_id, hit.lang) for doc_id in linked_documents(hit.text))
+            if found is not None and found.doc_id != hit.doc_id
+        )
+        return Answer(True, hit, tuple(related), other_language, hit.score, linked)
+
+    def article(self, doc_id: str, lang: str) -> Hit | None:
+        """The opening passage of article ``doc_id`` in ``lang``, None when there is no such article."""
+        row = self._first_rows.get((doc_id, lang))
+        return None if row is None else Hit.from_passage(self.passages[row], 0.0)  # not scored: linked by the author
 
     def has_document(self, doc_id: str, lang: str) -> bool:
         return doc_id in self._docs_by_lang.get(lang, set())

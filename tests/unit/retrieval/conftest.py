@@ -25,7 +25,7 @@ The médecin traitant is the doctor who coordinates your care and sends you to s
 ## Declaring your doctor
 
 You and the doctor fill in the declaration together, usually online during a consultation. You can change doctor at
-any time with a new declaration.
+any time with a new declaration. Bring your [Carte Vitale](carte-vitale.md#updating-your-card).
 
 Questions:
 - How do I register with a GP?

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.retrieval.passages import content_hash, load_passages, plain_text, slugify
+from bot.retrieval.passages import content_hash, linked_documents, load_passages, plain_text, slugify
 
 from .conftest import ARTICLES, write_knowledge
 
@@ -86,3 +86,10 @@ def test_plain_text_and_slugify():
     assert plain_text("See **the** [ameli account](ameli-account.md).") == "See the ameli account."
     assert slugify("Être remboursé à 100 %") == "etre-rembourse-a-100"
     assert slugify("???") == "section"
+
+
+def test_links_to_other_articles_are_listed_once_in_order_and_web_links_are_not():
+    text = ("Open your [ameli account](ameli-account.md), then order the [card](carte-vitale.md#ordering). "
+            "See [ameli.fr](https://www.ameli.fr/assure) and the [account](ameli-account.md) again.")
+    assert linked_documents(text) == ("ameli-account", "carte-vitale")
+    assert linked_documents("No link here.") == ()

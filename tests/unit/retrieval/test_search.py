@@ -72,6 +72,9 @@ def test_confident_answer_with_related_passages_from_other_articles(retriever):
     assert len(answer.related) <= 2
     assert all(h.doc_id != answer.hit.doc_id and h.lang == "en" for h in answer.related)
     assert len({h.doc_id for h in answer.related}) == len(answer.related)
+    # The passage links to the Carte Vitale article: its opening passage comes with the answer, to offer as a button.
+    opening = next(p.id for p in retriever.passages if (p.doc_id, p.lang) == ("carte-vitale", "en"))
+    assert [(h.id, h.title) for h in answer.linked] == [(opening, "The Carte Vitale")]
 
 
 @pytest.mark.parametrize(

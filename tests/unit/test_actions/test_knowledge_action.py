@@ -100,3 +100,19 @@ async def test_a_slow_search_does_not_hold_up_other_conversations(dispatcher, us
     release.set()
     events = await answering
     assert events[-1] == {"event": "slot", "timestamp": None, "name": "knowledge_topic", "value": "carte-vitale"}
+
+
+async def test_articles_the_passage_links_to_come_first_as_buttons_one_per_article(dispatcher, use_retriever):
+    answer = Answer(
+        True, hit("medecin-traitant"),
+        related=(hit("carte-vitale", questions=("How do I update my card?",)), hit("contacts", questions=())),
+        linked=(hit("carte-vitale", questions=("What is the Carte Vitale?",)), hit("medecin-traitant"),
+                hit("ameli-account", questions=("How do I open an ameli account?",))),
+    )
+    use_retriever(answer)
+    tracker = make_tracker("Do I need a GP?", intent="ask_knowledge", slots={"language": "en"})
+    await knowledge.ActionAnswerKnowledge().run(dispatcher, tracker, {})
+    buttons = dispatcher.messages[-1]["buttons"]
+    # linked articles first (not the answer's own), then related ones not yet offered, three at most
+    assert [b["title"] for b in buttons] == ["Carte-Vitale", "Ameli-Account", "Contacts"]
+    assert [b["payload"] for b in buttons] == ["What is the Carte Vitale?", "How do I open an ameli account?", "Contacts"]
