@@ -36,7 +36,7 @@ PARTS = {
     "actions": [
         ("sentence encoding (torch)", ("sentence_transformers/", "torch/", "transformers/")),
         ("lemmatisation (spaCy)", ("spacy/",)),
-        ("BM25 / FAISS / fusion", ("rank_bm25", "faiss/", "bot/retrieval/")),
+        ("BM25 / FAISS / fusion", ("faiss/", "bot/retrieval/")),
         ("language identification", ("lingua/", "bot/language.py")),
         ("request parsing, tracker from JSON (rasa-sdk)", ("rasa_sdk/",)),
         ("HTTP server", ("sanic/",)),
