@@ -11,9 +11,17 @@ that is deleted whole, and so are the events of an active conversation's earlier
 (``PURGE_INTERVAL_SECONDS``) in a worker thread started by a save or a retrieve, so the event loop never waits for
 it. A conversation found expired by ``retrieve`` is deleted on the spot and not resumed, whatever the purge timing.
 
+Speed: Rasa's store rebuilds the whole session from the database for every message (fetch every event, parse its
+JSON, rebuild the event, replay it): 8 ms for a 10-turn conversation and 50 ms for 100 turns on our machines. This
+store keeps the trackers it last saved or loaded (the ``cache_size`` most recent conversations, default 256) with
+the count and highest id of the sender's stored rows; ``retrieve`` asks the database only for those two numbers
+and hands out a copy of the kept tracker when they have not changed. Any write by another process (a second rasa
+server of the scale-out, a deletion, a purge of the conversation) changes them, and the session is read from the
+database as before. ``cache_size: 0`` turns this off.
+
 Configured in endpoints.yml (``type: bot.channels.tracker_store.ForgetfulSQLTrackerStore``), with the same keys as
-Rasa's ``SQL`` store plus ``retention_days`` (if absent, the environment's ``TRACKER_RETENTION_DAYS``). Works on
-SQLite and PostgreSQL: the purge is two plain ``DELETE`` statements with subqueries.
+Rasa's ``SQL`` store plus ``retention_days`` (if absent, the environment's ``TRACKER_RETENTION_DAYS``) and
+``cache_size``. Works on SQLite and PostgreSQL: the purge is two plain ``DELETE`` statements with subqueries.
 """
 
 from __future__ import annotations
@@ -21,7 +29,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 import time
+from collections import OrderedDict
 from typing import Any, Optional, Text
 
 import sqlalchemy as sa
@@ -37,6 +47,7 @@ RETENTION_VARIABLE = "TRACKER_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 30
 PURGE_INTERVAL_SECONDS = 3600.0
 SECONDS_PER_DAY = 86_400
+DEFAULT_CACHE_SIZE = 256
 
 
 class RetentionSettingError(ValueError):
@@ -88,10 +99,17 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
         *args: Any,
         retention_days: Any = None,
         purge_interval_seconds: float = PURGE_INTERVAL_SECONDS,
+        cache_size: Any = DEFAULT_CACHE_SIZE,
         **kwargs: Any,
     ) -> None:
         # Checked before connecting, so a bad value stops the start-up at once with its own message.
         self.retention_days = parse_retention_days(retention_days)
+        if isinstance(cache_size, bool) or not str(cache_size).strip().isdigit():
+            raise ValueError(f"tracker_store cache_size must be a whole number, 0 or more, got {cache_size!r}")
+        self.cache_size = int(str(cache_size).strip())
+        # sender id -> ((rows stored, highest row id), tracker as saved or loaded); most recently used last
+        self._cache: OrderedDict[str, tuple[tuple[int, Optional[int]], DialogueStateTracker]] = OrderedDict()
+        self._cache_lock = threading.Lock()  # the purge runs in a worker thread
         self.purge_interval_seconds = float(purge_interval_seconds)
         self._next_purge = 0.0
         self._purge_running: Optional[asyncio.Future] = None
@@ -112,18 +130,77 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
             # The sender id is a pseudonymous key, but not needed in the log either.
             logger.info("deleted a conversation on the user's request (%d stored events)", deleted)
             return
+        self._forget(tracker.sender_id)  # if the save fails half-way, the next retrieve reads the database
         await super().save(tracker)
+        self._remember(tracker)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         self._purge_if_due()
-        return self._unless_expired(await super().retrieve(sender_id))
+        kept = self._cached(sender_id)
+        if kept is not None:
+            return self._unless_expired(kept)
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            self._remember(tracker)
+        return self._unless_expired(tracker)
 
     async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
         self._purge_if_due()
         return self._unless_expired(await super().retrieve_full_tracker(conversation_id))
 
+    def _stored_marker(self, sender_id: str) -> tuple[int, Optional[int]]:
+        """(rows stored, highest row id) of ``sender_id``: one indexed query; any write changes it."""
+        with self.session_scope() as session:
+            count, highest = session.query(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id)).filter(
+                self.SQLEvent.sender_id == sender_id).one()
+        return int(count), highest
+
+    def _remember(self, tracker: DialogueStateTracker) -> None:
+        if not self.cache_size or self.domain is None:
+            return
+        entry = (self._stored_marker(tracker.sender_id), self._as_loaded(tracker))
+        with self._cache_lock:
+            self._cache[tracker.sender_id] = entry
+            self._cache.move_to_end(tracker.sender_id)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+
+    def _as_loaded(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
+        """The tracker Rasa's ``retrieve`` would build from the database now: the events of the latest session only
+        (from the latest SessionStarted's time on, the same comparison as its SQL query), replayed on the domain's
+        slots. After a new session began in this turn, the events of the earlier one are not part of it."""
+        starts = [event.timestamp for event in tracker.events if isinstance(event, SessionStarted)]
+        events = [event for event in tracker.events if event.timestamp >= max(starts)] if starts else list(tracker.events)
+        return DialogueStateTracker.from_events(tracker.sender_id, events, self.domain.slots)
+
+    def _cached(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """A copy of the kept tracker of ``sender_id`` if the database still holds exactly what it was built from."""
+        if not self.cache_size:
+            return None
+        with self._cache_lock:
+            entry = self._cache.get(sender_id)
+        if entry is None:
+            return None
+        marker, tracker = entry
+        if self._stored_marker(sender_id) != marker:
+            self._forget(sender_id)
+            return None
+        with self._cache_lock:
+            if sender_id in self._cache:
+                self._cache.move_to_end(sender_id)
+        return tracker.copy()  # the caller adds events to its copy; the kept one stays as stored
+
+    def _forget(self, sender_id: Optional[str] = None) -> None:
+        """Drop the kept tracker of ``sender_id``, or of every conversation."""
+        with self._cache_lock:
+            if sender_id is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(sender_id, None)
+
     def delete_conversation(self, sender_id: str) -> int:
         """Delete every stored event of ``sender_id``; returns how many rows were deleted."""
+        self._forget(sender_id)
         with self.session_scope() as session:
             deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id).delete()
             session.commit()
