@@ -190,13 +190,10 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
                 self._cache.move_to_end(sender_id)
         return tracker.copy()  # the caller adds events to its copy; the kept one stays as stored
 
-    def _forget(self, sender_id: Optional[str] = None) -> None:
-        """Drop the kept tracker of ``sender_id``, or of every conversation."""
+    def _forget(self, sender_id: str) -> None:
+        """Drop the kept tracker of ``sender_id``."""
         with self._cache_lock:
-            if sender_id is None:
-                self._cache.clear()
-            else:
-                self._cache.pop(sender_id, None)
+            self._cache.pop(sender_id, None)
 
     def delete_conversation(self, sender_id: str) -> int:
         """Delete every stored event of ``sender_id``; returns how many rows were deleted."""
