@@ -116,3 +116,52 @@ async def test_articles_the_passage_links_to_come_first_as_buttons_one_per_artic
     # linked articles first (not the answer's own), then related ones not yet offered, three at most
     assert [b["title"] for b in buttons] == ["Carte-Vitale", "Ameli-Account", "Contacts"]
     assert [b["payload"] for b in buttons] == ["What is the Carte Vitale?", "How do I open an ameli account?", "Contacts"]
+
+
+def in_form(text: str, requested: str, intent: str = "ask_knowledge", loop: str = "enrolment_form"):
+    return make_tracker(text, intent=intent, slots={"language": "en", "requested_slot": requested}, active_loop=loop)
+
+
+@pytest.mark.parametrize(
+    ("text", "loop", "requested"),
+    [("I am a wizard", "enrolment_form", "situation"), ("je suis sorcier", "enrolment_form", "situation"),
+     ("it got eaten by my dog", "file_form", "file_status"), ("a haircut", "cost_form", "care")],
+)
+async def test_in_a_form_a_statement_with_no_answer_is_an_answer_the_form_did_not_recognise(
+        dispatcher, use_retriever, text, loop, requested):
+    use_retriever(Answer(False, hit("carte-vitale"), (), score=0.1))
+    await knowledge.ActionAnswerKnowledge().run(dispatcher, in_form(text, requested, loop=loop), {})
+    assert responses(dispatcher) == [f"utter_{requested}_invalid"]
+
+
+async def test_in_a_form_a_question_with_no_answer_still_gets_the_contacts(dispatcher, use_retriever):
+    use_retriever(Answer(False, hit("carte-vitale"), (), score=0.1))
+    await knowledge.ActionAnswerKnowledge().run(dispatcher, in_form("what is the meaning of life?", "situation"), {})
+    assert responses(dispatcher) == ["utter_knowledge_unknown"]
+
+
+async def test_in_a_form_a_statement_the_knowledge_base_answers_is_answered(dispatcher, use_retriever):
+    use_retriever(Answer(True, hit("mutuelle")))
+    await knowledge.ActionAnswerKnowledge().run(dispatcher, in_form("mutuelle", "situation"), {})
+    assert responses(dispatcher)[0] == "utter_knowledge_answer"
+
+
+async def test_outside_a_form_a_statement_with_no_answer_gets_the_contacts(dispatcher, use_retriever):
+    use_retriever(Answer(False, hit("carte-vitale"), (), score=0.1))
+    tracker = make_tracker("I am a wizard", intent="ask_knowledge", slots={"language": "en", "requested_slot": None})
+    await knowledge.ActionAnswerKnowledge().run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_knowledge_unknown"]
+
+
+def test_every_question_of_every_form_has_its_invalid_answer_response():
+    from pathlib import Path
+
+    import yaml
+
+    domain = yaml.safe_load((Path(__file__).resolve().parents[3] / "domain.yml").read_text(encoding="utf-8"))
+    asked = {slot for form in domain["forms"].values() for slot in form["required_slots"]}
+    assert knowledge.FORM_SLOTS == asked
+    for slot in asked:
+        texts = domain["responses"][f"utter_{slot}_invalid"]
+        # a French variation, and an unconditioned one (English, the default)
+        assert {variation.get("condition", [{}])[0].get("value") for variation in texts} == {"fr", None}, slot

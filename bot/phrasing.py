@@ -1,0 +1,34 @@
+"""Whether a message is phrased as a question, in English or French.
+
+Inside a form, the NLU sometimes reads an answer it cannot place ("I am a wizard" to "what is your situation?") as a
+question for the knowledge base. When the knowledge base has no answer, a statement is better treated as an answer
+the form did not recognise than as a question nobody asked (actions/knowledge.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+#: Words that open a question. English auxiliaries ("do", "can", "is") open a question only in first position;
+#: French questions also start with "est-ce", "qu'est-ce" or an interrogative word.
+_QUESTION_OPENERS = frozenset(
+    """what what's whats how why when where who whom whose which can could do does did is are was were should would
+    will shall may might have has am
+    quoi que qu'est quel quelle quels quelles comment pourquoi quand où qui combien est dois puis peut peux faut""".split()
+)
+#: French inversion ("puis-je", "faut-il", "avez-vous") and "est-ce que" anywhere in the message.
+_FRENCH_INVERSION = re.compile(r"\b[^\W\d_]+-(?:je|tu|il|elle|on|nous|vous|ils|elles)\b|\best-ce\b", re.IGNORECASE)
+
+
+def looks_like_question(text: str) -> bool:
+    """True for "what is a mutuelle", "do I need a GP", "c'est quoi la CSS ?", "puis-je changer de médecin" or any
+    text with a question mark; False for statements such as "I am a wizard" or "je suis sorcier"."""
+    text = (text or "").strip()
+    if "?" in text or "？" in text or _FRENCH_INVERSION.search(re.sub(r"(?i)rendez-vous", "", text)):
+        return True
+    words = [word.lower().replace("’", "'") for word in _WORD.findall(text)]
+    if not words:
+        return False
+    return words[0] in _QUESTION_OPENERS or "quoi" in words or "combien" in words
