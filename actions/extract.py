@@ -21,11 +21,29 @@ from actions.language import language_events
 from bot.checklist import parse_residence, recognise_nationality
 from bot.cost import extract_cost_fields
 from bot.enrolment import recognise_situation
+from bot.phrasing import looks_like_question
 from bot.stalled_file import parse_since, recognise_status
 
-#: Messages that belong to a flow; anything else (a question, a switch of language) is not read for the form.
+#: Messages that belong to a flow: read for every field of the form. Inside a form, a message of another intent is
+#: read only for the question just asked, and only when it is a statement (see field_events).
 FLOW_INTENTS = {"inform", "affirm", "deny", "nlu_fallback", "start_enrolment", "file_problem", "ask_cost"}
 COST_SLOTS = ("care", "price", "age")
+#: Intents that stay what they are even inside a form: they must never be taken for an answer.
+ALWAYS_INTERRUPT = {"emergency", "switch_language", "delete_my_data"}
+
+
+def _read_requested(slot: str, text: str) -> Any:
+    """The answer to the form's question ``slot`` that ``text`` gives, read by the same parsers as the forms."""
+    readers = {
+        "situation": recognise_situation,
+        "nationality": recognise_nationality,
+        "time_in_france": parse_residence,
+        "file_status": recognise_status,
+        "file_since": parse_since,
+    }
+    if slot in readers:
+        return readers[slot](text)
+    return extract_cost_fields(text, requested=slot).get(slot)
 
 
 def _active_loop(tracker: Tracker) -> str | None:
@@ -35,9 +53,17 @@ def _active_loop(tracker: Tracker) -> str | None:
 def field_events(tracker: Tracker) -> list[dict[str, Any]]:
     """Form fields found in the user's latest message, when it belongs to a flow."""
     intent, loop, text = latest_intent(tracker), _active_loop(tracker), latest_text(tracker)
-    if intent not in FLOW_INTENTS or not text:
+    if not text:
         return []
     requested = tracker.get_slot("requested_slot") if loop else None
+    if intent not in FLOW_INTENTS:
+        # The NLU is sometimes sure of the wrong intent for a plain answer ("I work as a plumber" read as "what
+        # can you do"). A statement, in reply to the form's question, that the question's own parser understands
+        # is the answer; questions and the intents that always interrupt keep their meaning.
+        if not requested or intent in ALWAYS_INTERRUPT or looks_like_question(text):
+            return []
+        value = _read_requested(requested, text)
+        return [SlotSet(requested, value)] if value is not None else []
     found: dict[str, Any] = {}
     if loop == "enrolment_form" or (intent == "start_enrolment" and loop is None):
         found.update(

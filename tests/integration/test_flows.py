@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from conftest import texts
 from test_rest import variation
 
@@ -64,6 +66,18 @@ def test_an_unrecognised_answer_is_said_and_asked_again(servers, sender):
     replies = servers.send(sender, "I am a wizard")
     assert variation("utter_situation_invalid", "en")["text"] in texts(replies)
     assert payloads(replies)  # the situation buttons again
+
+
+@pytest.mark.parametrize(
+    ("language", "opening", "answer"),
+    [("en", "how do I register with the CPAM?", "I work as a plumber"),
+     ("fr", "comment m'inscrire à la CPAM ?", "je travaille comme plombier")],
+)
+def test_a_plain_answer_is_read_for_the_question_asked_whatever_intent_the_nlu_saw(servers, sender, language, opening,
+                                                                                   answer):
+    servers.send(sender, opening)
+    replies = servers.send(sender, answer)
+    assert texts(replies) == variation("utter_ask_nationality", language)["text"], replies
 
 
 # --- lost or stalled file -----------------------------------------------------------------------------------------

@@ -21,6 +21,13 @@ from bot.settings import get_settings
         ("EU citizen without an S1", "eu_citizen"),
         ("je ne travaille pas", "inactive"),
         ("student", "student"),
+        ("I work as a plumber", "employee"),
+        ("I'm working in Lyon", "employee"),
+        ("I work for myself", "self_employed"),
+        ("je travaille à mon compte", "self_employed"),
+        ("I study at the Sorbonne", "student"),
+        ("I'm not working", "inactive"),
+        ("I don't work", "inactive"),
     ],
 )
 def test_situations_are_recognised_in_both_languages(text, expected):

@@ -59,6 +59,29 @@ async def test_a_question_inside_a_form_fills_nothing(dispatcher):
     assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {}
 
 
+async def test_a_plain_answer_the_nlu_took_for_something_else_answers_the_question_asked(dispatcher):
+    # DIET was sure "I work as a plumber" asked what the bot can do; the form had asked the situation.
+    tracker = make_tracker("I work as a plumber", intent="what_can_you_do", active_loop="enrolment_form",
+                           slots={"requested_slot": "situation"})
+    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"situation": "employee"}
+    tracker = make_tracker("depuis 5 mois", intent="goodbye", active_loop="file_form",
+                           slots={"requested_slot": "file_since"})
+    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"file_since": "3_months_or_more"}
+    tracker = make_tracker("a dentist", intent="out_of_scope", active_loop="cost_form", slots={"requested_slot": "care"})
+    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"care": "dentist"}
+
+
+async def test_questions_and_interruptions_inside_a_form_are_not_taken_for_answers(dispatcher):
+    for text, intent in [("do students pay for the doctor?", "ask_knowledge"), ("I am a student, switch to French",
+                          "switch_language"), ("I'm a student and I can't breathe", "emergency"),
+                         ("I'm a student, delete my data", "delete_my_data")]:
+        tracker = make_tracker(text, intent=intent, active_loop="enrolment_form", slots={"requested_slot": "situation"})
+        assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {}, text
+    # outside a form, nothing is read from a message that is not part of a flow
+    tracker = make_tracker("I work as a plumber", intent="what_can_you_do")
+    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {}
+
+
 async def test_the_enrolment_question_prefills_what_the_user_said(dispatcher):
     tracker = make_tracker("I'm an American retiree, I arrived 2 months ago", intent="start_enrolment")
     found = fields_of(await ActionReadMessage().run(dispatcher, tracker, {}))
