@@ -11,12 +11,12 @@ import re
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
-#: Words that open a question. English auxiliaries ("do", "can", "is") open a question only in first position;
-#: French questions also start with "est-ce", "qu'est-ce" or an interrogative word.
+#: Words that open a question. English auxiliaries ("do", "can", "is") open a question only in first position
+#: ("am a student" and "have a CDI" are terse answers, so "am" and "have" are not here); French questions open with
+#: an interrogative word, or invert the verb (below).
 _QUESTION_OPENERS = frozenset(
     """what what's whats how why when where who whom whose which can could do does did is are was were should would
-    will shall may might have has am
-    quoi que qu'est quel quelle quels quelles comment pourquoi quand où qui combien est dois puis peut peux faut""".split()
+    will shall may might quoi que qu'est quel quelle quels quelles comment pourquoi quand où qui combien""".split()
 )
 #: French inversion ("puis-je", "faut-il", "avez-vous") and "est-ce que" anywhere in the message.
 _FRENCH_INVERSION = re.compile(r"\b[^\W\d_]+-(?:je|tu|il|elle|on|nous|vous|ils|elles)\b|\best-ce\b", re.IGNORECASE)

@@ -22,6 +22,8 @@ from bot.phrasing import looks_like_question
         "ça coûte combien",
         "Comment ouvrir un compte ameli",
         "Qu’est-ce que la PUMa",
+        "a-t-il droit à la CSS",
+        "Faut-il un médecin traitant",
     ],
 )
 def test_questions(text):
@@ -35,6 +37,9 @@ def test_questions(text):
         "I'm a freelance juggler",
         "je suis sorcier",
         "j'ai un rendez-vous demain",
+        "am a student",
+        "have a CDI",
+        "peut-être salarié",
         "since March",
         "mutuelle",
         "I don't know",
