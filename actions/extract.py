@@ -10,7 +10,7 @@ médecin traitant and mutuelle at once, so the forms only ask what is missing. V
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -32,18 +32,20 @@ COST_SLOTS = ("care", "price", "age")
 ALWAYS_INTERRUPT = {"emergency", "switch_language", "delete_my_data"}
 
 
-def _read_requested(slot: str, text: str) -> Any:
-    """The answer to the form's question ``slot`` that ``text`` gives, read by the same parsers as the forms."""
-    readers = {
-        "situation": recognise_situation,
-        "nationality": recognise_nationality,
-        "time_in_france": parse_residence,
-        "file_status": recognise_status,
-        "file_since": parse_since,
-    }
-    if slot in readers:
-        return readers[slot](text)
-    return extract_cost_fields(text, requested=slot).get(slot)
+def _cost_reader(slot: str) -> Callable[[str], Any]:
+    return lambda text: extract_cost_fields(text, requested=slot).get(slot)
+
+
+#: Every question the forms ask, with the parser that reads its answer from free text (the forms' validation
+#: actions check the value again). Each has an ``utter_<slot>_invalid`` response in domain.yml.
+ANSWER_READERS: dict[str, Callable[[str], Any]] = {
+    "situation": recognise_situation,
+    "nationality": recognise_nationality,
+    "time_in_france": parse_residence,
+    "file_status": recognise_status,
+    "file_since": parse_since,
+    **{slot: _cost_reader(slot) for slot in ("care", "price", "medecin_traitant", "mutuelle")},
+}
 
 
 def _active_loop(tracker: Tracker) -> str | None:
@@ -62,7 +64,8 @@ def field_events(tracker: Tracker) -> list[dict[str, Any]]:
         # is the answer; questions and the intents that always interrupt keep their meaning.
         if not requested or intent in ALWAYS_INTERRUPT or looks_like_question(text):
             return []
-        value = _read_requested(requested, text)
+        reader = ANSWER_READERS.get(requested)
+        value = reader(text) if reader else None
         return [SlotSet(requested, value)] if value is not None else []
     found: dict[str, Any] = {}
     if loop == "enrolment_form" or (intent == "start_enrolment" and loop is None):

@@ -9,14 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_text, off_the_loop, user_language, warn_if_urgent
+from actions.extract import ANSWER_READERS
 from bot.phrasing import looks_like_question
 from bot.retrieval import get_retriever
-
-#: The questions the forms ask; each has an ``utter_<slot>_invalid`` response in domain.yml.
-FORM_SLOTS = frozenset(
-    {"situation", "nationality", "time_in_france", "file_status", "file_since", "care", "price", "medecin_traitant",
-     "mutuelle"}
-)
 
 
 def citation_payload(hit: Any) -> dict[str, Any]:
@@ -60,7 +55,7 @@ class ActionAnswerKnowledge(Action):
             answer = await off_the_loop(get_retriever().answer, question, language, intent=intent)
         if answer is None or not answer.confident or answer.hit is None:
             requested = tracker.get_slot("requested_slot") if (tracker.active_loop or {}).get("name") else None
-            if requested in FORM_SLOTS and not looks_like_question(question):
+            if requested in ANSWER_READERS and not looks_like_question(question):
                 # A statement the knowledge base knows nothing about, in reply to the form's question ("I am a
                 # wizard" to "what is your situation?"): an answer the form did not recognise; it asks again.
                 dispatcher.utter_message(response=f"utter_{requested}_invalid")

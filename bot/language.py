@@ -25,6 +25,12 @@ _LOAN_TERMS = frozenset(
     complémentaire complementaire santé sante solidaire forfait journalier franchise franchises rib siret""".split()
 )
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+
+def words(text: str | None) -> list[str]:
+    """The words of ``text``, lower-cased, with typographic apostrophes made plain ("Qu’est" -> "qu'est")."""
+    return [word.lower().replace("’", "'") for word in _WORD.findall(text or "")]
+
 # Grammar words that belong to one of the two languages only. A question is mostly these plus the subject: when
 # they all point one way ("What is the participation forfaitaire?", "How much is a consultation?"), that decides,
 # whatever the French or English subject words around them (lingua alone read the first as French).
@@ -75,8 +81,8 @@ class Identification:
 
 def identify(text: str, min_words: int = MIN_WORDS) -> Identification:
     """The language of ``text`` if the text says enough to tell, else ``Identification(None, …)``."""
-    words = [w.lower().replace("’", "'") for w in _WORD.findall(text or "")]
-    meaningful = [w for w in words if w not in _NEUTRAL_WORDS and w not in _LOAN_TERMS]
+    found = words(text)
+    meaningful = [w for w in found if w not in _NEUTRAL_WORDS and w not in _LOAN_TERMS]
     if not meaningful:
         return Identification(None, 0.0)
     english = sum(w in _ENGLISH_MARKERS for w in meaningful)
@@ -84,10 +90,10 @@ def identify(text: str, min_words: int = MIN_WORDS) -> Identification:
     if max(english, french) >= MIN_MARKERS and max(english, french) >= 3 * min(english, french):
         return Identification("en" if english > french else "fr", 1.0)
     best = _detector().compute_language_confidence_values(" ".join(meaningful))[0]
-    if best.value < MIN_CONFIDENCE and len(meaningful) < len(words):
+    if best.value < MIN_CONFIDENCE and len(meaningful) < len(found):
         # Too few telling words once the loan terms are set aside ("comment commander ma carte vitale"):
         # the whole sentence, loan terms included, decides.
-        best = _detector().compute_language_confidence_values(" ".join(words))[0]
+        best = _detector().compute_language_confidence_values(" ".join(found))[0]
     language = "en" if best.language.name == "ENGLISH" else "fr"
     if best.value < MIN_CONFIDENCE:
         return Identification(None, best.value)
@@ -136,8 +142,7 @@ def choose_language(
     if current in SUPPORTED:
         return LanguageChoice(current, False, "kept")
     # First message and nothing conclusive: a lone greeting or thanks still tells us how the person speaks.
-    words = [w.lower() for w in _WORD.findall(text or "")]
-    greeting = next((_FIRST_WORDS[w] for w in words if w in _FIRST_WORDS), None)
+    greeting = next((_FIRST_WORDS[w] for w in words(text) if w in _FIRST_WORDS), None)
     if greeting:
         return LanguageChoice(greeting, False, "greeting")
     return LanguageChoice(default if default in SUPPORTED else "en", False, "default")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+from bot.language import words
 
 #: Words that open a question. English auxiliaries ("do", "can", "is") open a question only in first position
 #: ("am a student" and "have a CDI" are terse answers, so "am" and "have" are not here); French questions open with
@@ -28,7 +28,7 @@ def looks_like_question(text: str) -> bool:
     text = (text or "").strip()
     if "?" in text or "？" in text or _FRENCH_INVERSION.search(re.sub(r"(?i)rendez-vous", "", text)):
         return True
-    words = [word.lower().replace("’", "'") for word in _WORD.findall(text)]
-    if not words:
+    found = words(text)
+    if not found:
         return False
-    return words[0] in _QUESTION_OPENERS or "quoi" in words or "combien" in words
+    return found[0] in _QUESTION_OPENERS or "quoi" in found or "combien" in found
