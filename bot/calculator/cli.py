@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate", type=int, choices=MEDICATION_RATES, help="medication rate: 100, 65, 30 or 15")
     parser.add_argument("--nights", type=int, metavar="N", help="hospital: nights spent")
     parser.add_argument("--heavy-act", choices=YES_NO, default="no", help="hospital: an act of €120 or more")
+    parser.add_argument(
+        "--urgent", choices=YES_NO, default="no", help="ambulance: urgent transport dispatched by the SAMU (default: no)"
+    )
     parser.add_argument("--lang", choices=("en", "fr"), default="en", help="language of the output (default: en)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
@@ -72,6 +75,7 @@ def request_from_args(args: argparse.Namespace) -> EstimateRequest:
             "rate",
             "nights",
             "heavy_act",
+            "urgent",
         )
     }
     return EstimateRequest.from_fields(fields)

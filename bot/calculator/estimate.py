@@ -324,6 +324,12 @@ def _medication(ctx: _Context) -> _Part:
 
 
 def _ambulance(ctx: _Context) -> _Part:
+    if ctx.request.urgent:
+        # SAMU-dispatched urgent pre-hospital transport: no patient share and no franchise.
+        price = ctx.request.price or ZERO
+        ctx.assume("ambulance_urgent")
+        rate = ctx.value("rate.transport_urgent")
+        return _Part(price, price, rate, "urgent_transport", "price_is_base", pct_of(rate, price))
     part = _price_as_base(ctx, "rate.transport", "ambulance_one_trip")
     _deduct(ctx, part, "franchise", "franchise.transport")
     return part

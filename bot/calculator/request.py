@@ -81,6 +81,7 @@ class EstimateRequest:
     rate: int | None = None  # medication only: 100, 65, 30 or 15
     nights: int | None = None  # hospital only
     heavy_act: bool = False  # hospital only: an act of €120 or more during the stay
+    urgent: bool = False  # ambulance only: urgent pre-hospital transport dispatched by the SAMU
 
     def __post_init__(self) -> None:
         if self.care not in CARES:
@@ -132,6 +133,8 @@ class EstimateRequest:
                 raise CalculatorInputError("nights_range", nights=self.nights, max=MAX_NIGHTS)
         if self.heavy_act and self.care != "hospital":
             raise CalculatorInputError("heavy_act_not_hospital", care=self.care)
+        if self.urgent and self.care != "ambulance":
+            raise CalculatorInputError("urgent_not_ambulance", care=self.care)
 
     @property
     def effective_sector(self) -> str:
@@ -148,7 +151,7 @@ class EstimateRequest:
         unknown = sorted(set(values) - set(cls.__dataclass_fields__))
         if unknown:
             raise CalculatorInputError("unknown_field", names=", ".join(unknown))
-        for name in ("medecin_traitant", "ald", "css", "heavy_act"):
+        for name in ("medecin_traitant", "ald", "css", "heavy_act", "urgent"):
             if name in values:
                 values[name] = _yes_no(name, values[name])
         for name in ("age", "pregnancy_month", "rate", "nights"):

@@ -49,9 +49,14 @@ class Rules:
     covers_from: dt.date
     sources: dict[str, str]
     entries: dict[str, tuple[RuleVersion, ...]]
+    official: frozenset[str] = frozenset()  # ids of `sources` that are official pages (ameli, service-public, JO…)
 
-    def version(self, key: str, on: dt.date) -> RuleVersion:
-        """The version of ``key`` in force on ``on``; RuleDateError if ``on`` is before its first version."""
+    def version(self, key: str, on: dt.date, before_cover: bool = False) -> RuleVersion:
+        """The version of ``key`` in force on ``on``; RuleDateError if ``on`` is before its first version.
+
+        Dates before ``covers_from`` are refused unless ``before_cover`` (one rule looked up on its own, e.g. the
+        transport rate of a 2023 refund: its versions carry their own dates; a whole estimate needs every tariff).
+        """
         try:
             versions = self.entries[key]
         except KeyError as exc:
@@ -60,9 +65,13 @@ class Rules:
         for version in versions:
             if version.start <= on:
                 current = version
-        if current is None or on < self.covers_from:
+        if current is None or (on < self.covers_from and not before_cover):
             raise RuleDateError(key, on, max(versions[0].start, self.covers_from))
         return current
+
+    def is_official(self, source_id: str) -> bool:
+        """Whether a source may be shown to users as the source of a rule (broker, insurer, press, mirrors: no)."""
+        return source_id in self.official
 
     def notes(self) -> set[str]:
         return {v.note for versions in self.entries.values() for v in versions if v.note}
@@ -127,7 +136,12 @@ def parse_rules(raw: dict[str, Any]) -> Rules:
         if starts != sorted(set(starts)):
             raise RulesError(f"{key}: versions must have distinct dates in increasing order")
         entries[key] = tuple(versions)
+    official = raw.get("official_sources") or []
+    unknown_official = [s for s in official if s not in sources]
+    if unknown_official:
+        raise RulesError(f"official_sources: unknown source id(s) {unknown_official}")
     return Rules(
+        official=frozenset(str(s) for s in official),
         version_date=_date(raw.get("version_date"), "version_date"),
         covers_from=_date(raw.get("covers_from"), "covers_from"),
         sources={str(k): str(v) for k, v in sources.items()},

@@ -449,8 +449,13 @@ CASES = [
         "23.00",
         "173.00",
     ),
-    # §1b transport 65%, §1c €4 franchise per trip
-    ("ambulance", dict(care="ambulance", price="100"), "100", 65, "61.00", "0.00", "39.00", None),
+    # §1b transport 55% since 1 Aug 2023 (UNCAM decision, JO of 1 Aug 2023; Le Moniteur des pharmacies 2023-08-30;
+    # reference corrected 2026-12-01: not 65%), §1c €4 franchise per trip: 55 − 4 = 51.00
+    ("ambulance", dict(care="ambulance", price="100"), "100", 55, "51.00", "0.00", "49.00", None),
+    # same trip, mutuelle 100% BR: it pays the 45% ticket modérateur, never the franchise
+    ("ambulance-mut100", dict(care="ambulance", price="100", mutuelle=100), "100", 55, "51.00", "45.00", "4.00", None),
+    # SAMU-dispatched urgent pre-hospital transport: 100%, no franchise (décret 2023-81, legifrance)
+    ("ambulance-samu", dict(care="ambulance", price="100", urgent=True), "100", 100, "100.00", "0.00", "0.00", None),
     # ALD transport 100%, the franchise remains
     ("ambulance-ald", dict(care="ambulance", price="100", ald=True), "100", 100, "96.00", "0.00", "4.00", None),
     # §1a/§1b Mon soutien psy: €50, 60% = 30, the 40% (20) covered by a contrat responsable
@@ -537,6 +542,27 @@ def test_at_least_forty_golden_cases_covering_every_care():
 
 def _keys(**kwargs):
     return [a.key for a in estimate(EstimateRequest(**{"date": JAN_2026, **kwargs})).assumptions]
+
+
+def test_transport_rate_is_55_from_1_august_2023_and_65_before():
+    # UNCAM decision in the JO of 1 Aug 2023 (patient share 35% -> 45%). The transport rate can be looked up on its
+    # own before the calculator's covers_from (a 2023 refund); a whole estimate still starts at covers_from.
+    from bot.calculator import load_rules
+
+    rules = load_rules()
+    assert rules.version("rate.transport", dt.date(2023, 7, 31), before_cover=True).value == D(65)
+    assert rules.version("rate.transport", dt.date(2023, 8, 1), before_cover=True).value == D(55)
+    assert rules.version("rate.transport", dt.date(2024, 12, 22)).value == D(55)
+    with pytest.raises(Exception):
+        rules.version("rate.transport", dt.date(2023, 7, 31))  # not without before_cover
+    first = estimate(EstimateRequest(care="ambulance", price="100", date=dt.date(2024, 12, 22)))
+    assert first.rate == D(55) and first.statutory_paid == D("51.00")
+
+
+def test_urgent_transport_is_only_for_an_ambulance():
+    with pytest.raises(CalculatorInputError) as info:
+        EstimateRequest(care="gp", price="30", urgent=True)
+    assert info.value.key == "urgent_not_ambulance"
 
 
 def test_heavy_act_date_conflict_is_stated_only_between_the_two_dates():
