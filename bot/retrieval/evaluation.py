@@ -34,6 +34,11 @@ class Question:
     lang: str
     expect: tuple[str, ...]
     position: int
+    topic: str | None = None  # follow-up question: the article the previous answer came from
+
+    @property
+    def follow_up(self) -> bool:
+        return self.topic is not None
 
     @property
     def answerable(self) -> bool:
@@ -57,7 +62,10 @@ def load_questions(path: Path) -> list[Question]:
         if not isinstance(item, dict) or not str(item.get("q", "")).strip() or item.get("lang") not in LANGUAGES:
             raise EvalSetError(f"{path}: item {position + 1} needs q, lang (en|fr) and expect: {item!r}")
         expect = item.get("expect") or []
-        questions.append(Question(str(item["q"]), item["lang"], tuple(str(e) for e in expect), position))
+        topic = item.get("topic")
+        questions.append(
+            Question(str(item["q"]), item["lang"], tuple(str(e) for e in expect), position, str(topic) if topic else None)
+        )
     return questions
 
 
@@ -83,9 +91,10 @@ def close_to_examples(questions: list[Question], passages: list[Passage], limit:
 
 
 def unknown_targets(questions: list[Question], passages: list[Passage]) -> list[str]:
-    """Expected ids that match no passage or document in the question's language (the set has drifted)."""
+    """Expected ids (and follow-up topics) that match no passage or document in the question's language."""
     known = {(p.lang, p.id) for p in passages} | {(p.lang, p.doc_id) for p in passages}
-    return sorted({f"{q.lang}:{e}" for q in questions for e in q.expect if (q.lang, e) not in known})
+    wanted = {(q.lang, e) for q in questions for e in q.expect} | {(q.lang, q.topic) for q in questions if q.topic}
+    return sorted(f"{lang}:{e}" for lang, e in wanted if (lang, e) not in known)
 
 
 def first_relevant_rank(question: Question, ranked: list[tuple[int, float]], retriever: Retriever) -> int | None:

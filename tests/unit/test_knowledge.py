@@ -28,7 +28,7 @@ SECTION_WORDS = (40, 150)
 ALLOWED_PHONES = {"3646", "0974753646", "33974753646"}
 ALLOWED_CERFA = {"15763", "15993"}
 ALLOWED_FORMS = {"S1106", "S3705", "S1"}
-OFFICIAL_HOSTS = ("ameli.fr", "service-public.fr")
+OFFICIAL_HOSTS = ("ameli.fr", "service-public.fr", "legifrance.gouv.fr", "cleiss.fr", "etudiant.gouv.fr")
 
 _WORD = re.compile(r"[^\W_]+")
 _URL = re.compile(r"https?://[^\s)>\]»\"'`]+")

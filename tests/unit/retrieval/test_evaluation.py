@@ -23,11 +23,33 @@ def eval_set():
 
 
 def test_eval_set_is_large_enough_and_half_french(eval_set):
-    answerable = [q for q in eval_set if q.answerable]
-    french = [q for q in answerable if q.lang == "fr"]
-    assert len(answerable) >= 150
-    assert 0.45 <= len(french) / len(answerable) <= 0.55
-    assert {q.lang for q in eval_set if not q.answerable} == {"en", "fr"}  # out-of-scope questions for the threshold
+    answerable = [q for q in eval_set if q.answerable and not q.follow_up]
+    for lang in ("en", "fr"):
+        assert sum(q.lang == lang for q in answerable) >= 160, lang
+    out_of_scope = [q for q in eval_set if not q.answerable]
+    assert len(out_of_scope) >= 30
+    assert {q.lang for q in out_of_scope} == {"en", "fr"}  # out-of-scope questions for the threshold
+    # follow-ups (asked after an answer from ``topic``) exist in both languages, each with an answer
+    assert {q.lang for q in eval_set if q.follow_up and q.answerable} == {"en", "fr"}
+
+
+def test_eval_set_halves_mix_both_languages_and_kinds(eval_set):
+    for split in ("dev", "test"):
+        half = [q for q in eval_set if q.split == split]
+        assert {q.lang for q in half if q.answerable} == {"en", "fr"}
+        assert sum(not q.answerable for q in half) >= 10, split
+
+
+def test_follow_up_topic_is_read_and_checked(tmp_path: Path, kb_settings):
+    path = tmp_path / "set.yml"
+    path.write_text(
+        "- {q: 'and if I lose it?', lang: en, topic: carte-vitale, expect: [carte-vitale]}\n"
+        "- {q: 'and then?', lang: en, topic: no-such-article, expect: [carte-vitale]}\n",
+        encoding="utf-8",
+    )
+    questions = load_questions(path)
+    assert questions[0].topic == "carte-vitale" and questions[0].follow_up
+    assert unknown_targets(questions, load_passages(kb_settings.knowledge_dir)) == ["en:no-such-article"]
 
 
 def test_eval_set_names_only_existing_passages(eval_set):
