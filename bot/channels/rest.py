@@ -1,12 +1,13 @@
 """REST channel (``POST /webhooks/rest/webhook``) with input checks in front of Rasa's own RestInput.
 
 Body: ``{"sender": str, "message": str, "metadata": {"language": "en"|"fr"}}`` (metadata optional).
-Malformed requests get a 400 with a JSON error instead of a server error.
+Malformed requests get a 400 with a JSON error instead of a server error: ``{"error": "bad_request", "reason"}``,
+plus a ``message`` for people when the body is nested too deeply (in the language of ``Accept-Language`` when it is
+English or French, else in both).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
@@ -15,13 +16,28 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.channels.base import guarded
+from bot.channels.guard import TOO_DEEP_REASON, TooDeep, loads_bounded, too_deep_message
 
 MAX_SENDER_CHARS = 128
 MAX_BODY_BYTES = 256 * 1024
 
 
-def _bad_request(reason: str) -> Any:
-    return response.json({"error": "bad_request", "reason": reason}, status=400)
+def _bad_request(reason: str, message: Optional[str] = None) -> Any:
+    body = {"error": "bad_request", "reason": reason}
+    if message:
+        body["message"] = message
+    return response.json(body, status=400)
+
+
+def header_language(request: Request) -> Optional[str]:
+    """en or fr when the request's Accept-Language names one of them first, else None."""
+    for part in (request.headers.get("accept-language") or "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in ("en", "fr"):
+            return tag
+        if tag and tag != "*":
+            return None
+    return None
 
 
 def request_problem(request: Request) -> Optional[str]:
@@ -33,9 +49,11 @@ def request_problem(request: Request) -> Optional[str]:
     if content_type and content_type != "application/json":
         return "content type must be application/json"
     try:
-        payload = json.loads(body.decode("utf-8"))
+        payload = loads_bounded(body.decode("utf-8"))
     except UnicodeDecodeError:
         return "body is not valid UTF-8"
+    except TooDeep:
+        return TOO_DEEP_REASON
     except ValueError:
         return "body is not valid JSON"
     if not isinstance(payload, dict):
@@ -68,7 +86,8 @@ class GuardedRestInput(RestInput):
             if request.method == "POST" and request.path.rstrip("/").endswith("/webhook"):
                 problem = request_problem(request)
                 if problem:
-                    return _bad_request(problem)
+                    message = too_deep_message(header_language(request)) if problem == TOO_DEEP_REASON else None
+                    return _bad_request(problem, message)
             return None
 
         return blueprint

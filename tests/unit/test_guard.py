@@ -32,3 +32,20 @@ def test_control_characters_are_removed_but_line_breaks_kept():
 
 def test_intent_payloads_from_buttons_pass_through():
     assert guard_text('/inform{"situation": "student"}') == '/inform{"situation": "student"}'
+
+
+def test_json_nested_too_deeply_is_refused_without_a_recursion_error():
+    import pytest
+
+    from bot.channels.guard import MAX_JSON_DEPTH, TooDeep, loads_bounded, too_deep_message
+
+    with pytest.raises(TooDeep):
+        loads_bounded('{"sender": "a", "metadata": ' + "[" * 5000 + "]" * 5000 + "}")
+    with pytest.raises(TooDeep):
+        loads_bounded("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1))
+    deepest = "[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH
+    assert loads_bounded(deepest) == loads_bounded(deepest)  # the limit itself is accepted
+    assert loads_bounded('{"sender": "a", "metadata": {"language": "fr"}}')["metadata"] == {"language": "fr"}
+    assert "trop imbriquées" in too_deep_message("fr") and "nested too deeply" not in too_deep_message("fr")
+    both = too_deep_message(None)
+    assert "nested too deeply" in both and "trop imbriquées" in both
