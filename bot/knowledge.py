@@ -19,7 +19,9 @@ REQUIRED_FIELDS = ("id", "lang", "title", "summary", "tags", "sources", "last_re
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _QUESTIONS = re.compile(r"^Questions\s?:\s*$")
-_SOURCE = re.compile(r"^Source\s?:\s*(\S+)\s*$")
+_SOURCE = re.compile(r"^Source\s?:\s*(\S.*?)\s*$")
+_SOURCE_SPLIT = re.compile(r"[\s,;]+")
+_REVIEWED = re.compile(r"^(?:Reviewed|Vérifié le)\s?:\s*(\S.*?)\s*$")
 _BULLET = re.compile(r"^\s*[-*]\s+(.+?)\s*$")
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 
@@ -35,7 +37,13 @@ class Section:
     heading: str
     text: str
     questions: tuple[str, ...] = ()
-    source: str | None = None
+    source: str | None = None  # the first of ``sources``
+    sources: tuple[str, ...] = ()  # the pages named on the section's ``Source:`` line
+    last_reviewed: dt.date | None = None  # the section's ``Reviewed:`` line, if it has one
+
+    def reviewed(self, article: Article) -> dt.date:
+        """The day this section was checked against its source: its own line, else the article's date."""
+        return self.last_reviewed or article.last_reviewed
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,7 @@ def parse_article(path: Path) -> Article:
     if isinstance(tags, str) or isinstance(sources, str):
         raise KnowledgeFormatError(f"{path}: tags and sources must be lists")
     body = raw[match.end() :]
-    sections = _split_sections(str(meta["title"]), body)
+    sections = _split_sections(str(meta["title"]), body, path)
     if not sections:
         raise KnowledgeFormatError(f"{path}: no text after the front matter")
     return Article(
@@ -100,14 +108,15 @@ def parse_article(path: Path) -> Article:
     )
 
 
-def _split_sections(title: str, body: str) -> list[Section]:
+def _split_sections(title: str, body: str, path: Path) -> list[Section]:
     sections: list[Section] = []
     heading, lines = title, []
 
     def flush() -> None:
         text_lines: list[str] = []
         questions: list[str] = []
-        source = None
+        sources: tuple[str, ...] = ()
+        reviewed: dt.date | None = None
         in_questions = False
         for line in lines:
             if _QUESTIONS.match(line.strip()):
@@ -115,7 +124,18 @@ def _split_sections(title: str, body: str) -> list[Section]:
                 continue
             source_match = _SOURCE.match(line.strip())
             if source_match:
-                source = source_match.group(1)
+                sources = tuple(url for url in _SOURCE_SPLIT.split(source_match.group(1)) if url)
+                if not all(url.startswith(("https://", "http://")) for url in sources):
+                    raise KnowledgeFormatError(f"{path} § {heading!r}: a Source line lists URLs only: {line.strip()!r}")
+                continue
+            reviewed_match = _REVIEWED.match(line.strip())
+            if reviewed_match:
+                try:
+                    reviewed = dt.date.fromisoformat(reviewed_match.group(1))
+                except ValueError as exc:
+                    raise KnowledgeFormatError(
+                        f"{path} § {heading!r}: the review date is not YYYY-MM-DD: {reviewed_match.group(1)!r}"
+                    ) from exc
                 continue
             bullet = _BULLET.match(line)
             if in_questions and bullet:
@@ -126,7 +146,16 @@ def _split_sections(title: str, body: str) -> list[Section]:
             text_lines.append(line)
         text = "\n".join(text_lines).strip()
         if text:
-            sections.append(Section(heading=heading, text=text, questions=tuple(questions), source=source))
+            sections.append(
+                Section(
+                    heading=heading,
+                    text=text,
+                    questions=tuple(questions),
+                    source=sources[0] if sources else None,
+                    sources=sources,
+                    last_reviewed=reviewed,
+                )
+            )
 
     for line in body.splitlines():
         heading_match = _HEADING.match(line)
@@ -166,8 +195,15 @@ def validate(knowledge_dir: Path) -> list[str]:
             if article.lang != language:
                 problems.append(f"{path}: lang {article.lang!r} but the file is in {language}/")
             bad_sources = [s for s in article.sources if not s.startswith("https://")]
+            bad_sources += [u for s in article.sections for u in s.sources if not u.startswith("https://")]
             if bad_sources:
                 problems.append(f"{path}: sources must be https URLs: {bad_sources}")
+            for section in article.sections:
+                if section.last_reviewed and section.last_reviewed > article.last_reviewed:
+                    problems.append(
+                        f"{path} § {section.heading!r}: reviewed {section.last_reviewed}, after the article's"
+                        f" last_reviewed {article.last_reviewed} (the front matter keeps the most recent date)"
+                    )
             for link in article.links:
                 if link.startswith(("http://", "https://", "mailto:", "tel:")):
                     continue

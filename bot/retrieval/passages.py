@@ -107,7 +107,7 @@ def article_passages(article: Article) -> list[Passage]:
                 heading=section.heading,
                 text=section.text,
                 source=section.source or article.source,
-                last_reviewed=article.last_reviewed.isoformat(),
+                last_reviewed=section.reviewed(article).isoformat(),
                 questions=tuple(section.questions),
                 tags=tuple(article.tags),
             )

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.knowledge import LANGUAGES, REQUIRED_FIELDS, Article, load_articles, parse_article, validate
+from bot.knowledge import (
+    LANGUAGES,
+    REQUIRED_FIELDS,
+    Article,
+    KnowledgeFormatError,
+    load_articles,
+    parse_article,
+    validate,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 KNOWLEDGE = REPO / "knowledge"
@@ -28,7 +36,27 @@ SECTION_WORDS = (40, 150)
 ALLOWED_PHONES = {"3646", "0974753646", "33974753646"}
 ALLOWED_CERFA = {"15763", "15993"}
 ALLOWED_FORMS = {"S1106", "S3705", "S1"}
-OFFICIAL_HOSTS = ("ameli.fr", "service-public.fr", "legifrance.gouv.fr", "cleiss.fr", "etudiant.gouv.fr")
+# Public bodies whose pages may be cited: the Assurance Maladie, the State's portals and legal texts, CLEISS (the
+# public body for social-security coordination), URSSAF, the student services. Never a broker, insurer or mirror.
+OFFICIAL_HOSTS = (
+    "ameli.fr",
+    "service-public.fr",
+    "service-public.gouv.fr",
+    "legifrance.gouv.fr",
+    "cleiss.fr",
+    "urssaf.fr",
+    "securite-sociale.fr",
+    "etudiant.gouv.fr",
+    "sante.gouv.fr",
+    "solidarites-sante.gouv.fr",
+    "info.gouv.fr",
+    "france-visas.gouv.fr",
+    "sante.fr",
+    "arretonslesviolences.gouv.fr",
+)
+# Path segments of a site's home or section hub: a page made only of these supports no fact.
+LANDING_SEGMENTS = {"", "assure", "fr", "en", "particuliers", "professionnels", "vosdroits", "accueil", "home"}
+LANDING_SEGMENTS |= {"index.html", "index.htm", "index.php"}
 
 _WORD = re.compile(r"[^\W_]+")
 _URL = re.compile(r"https?://[^\s)>\]»\"'`]+")
@@ -88,6 +116,18 @@ def section_words(text: str) -> int:
 def _host_is_official(url: str) -> bool:
     host = re.sub(r"^https?://", "", url).split("/", 1)[0].lower()
     return any(host == h or host.endswith("." + h) for h in OFFICIAL_HOSTS)
+
+
+def is_landing_page(url: str) -> bool:
+    """A site's home page or a section hub (``https://www.ameli.fr/assure``, ``…/particuliers``), not a page of facts."""
+    rest = re.sub(r"^https?://[^/?#]+", "", url.strip())
+    path = re.split(r"[?#]", rest, maxsplit=1)[0]
+    return all(segment.lower() in LANDING_SEGMENTS for segment in path.split("/"))
+
+
+def section_sources(article: Article) -> list[tuple[str, tuple[str, ...]]]:
+    """Each section's heading and the pages it cites: its Source line, else the article's sources."""
+    return [(s.heading, s.sources or article.sources) for s in article.sections]
 
 
 def phones(text: str) -> set[str]:
@@ -210,7 +250,7 @@ def test_only_reference_phone_numbers_forms_and_official_urls():
             problems.append(f"{path}: form {form} is not in the reference files")
         for url in _URL.findall(text):
             if not _host_is_official(url) or not url.startswith("https://"):
-                problems.append(f"{path}: {url} is not an official https page (ameli.fr, service-public.fr)")
+                problems.append(f"{path}: {url} is not an official https page (OFFICIAL_HOSTS)")
     assert not problems, "\n".join(problems)
 
 
@@ -312,6 +352,33 @@ def test_coverage_table_parser_reads_the_id_column(tmp_path):
     assert coverage_ids(readme) == {"carte-vitale", "actors", "glossary"}
 
 
+def test_landing_page_check_tells_home_pages_from_pages_of_facts(tmp_path):
+    landing = (
+        "https://www.ameli.fr/assure",
+        "https://www.ameli.fr/",
+        "https://www.ameli.fr",
+        "https://www.cleiss.fr/fr",
+        "https://www.service-public.fr/particuliers",
+        "https://www.service-public.fr/particuliers/vosdroits/",
+        "https://etudiant-etranger.ameli.fr/#/",
+        "https://www.ameli.fr/assure?lang=en",
+    )
+    facts = (
+        "https://www.ameli.fr/assure/remboursements/rembourse/frais-transport",
+        "https://www.service-public.fr/particuliers/vosdroits/F17042",
+        "https://www.cleiss.fr/faq/brexit_en.html",
+        "https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000031688431",
+    )
+    assert [u for u in landing if not is_landing_page(u)] == []
+    assert [u for u in facts if is_landing_page(u)] == []
+    _write_twins(tmp_path, "alpha", "Body.")  # ARTICLE cites only https://www.ameli.fr/assure
+    (only_landing,) = section_sources(parse_article(tmp_path / "en" / "alpha.md"))
+    assert all(is_landing_page(u) for u in only_landing[1])
+    _write_twins(tmp_path, "beta", f"Body.\n\nSource: {landing[0]} {facts[0]}")
+    (with_page,) = section_sources(parse_article(tmp_path / "en" / "beta.md"))
+    assert not all(is_landing_page(u) for u in with_page[1])
+
+
 def test_official_host_check_is_not_fooled_by_look_alike_addresses():
     assert _host_is_official("https://www.ameli.fr/assure")
     assert _host_is_official("https://etudiant-etranger.ameli.fr")
@@ -319,3 +386,42 @@ def test_official_host_check_is_not_fooled_by_look_alike_addresses():
     assert not _host_is_official("https://ameli.fr.example.com/assure")
     assert not _host_is_official("https://www.notameli.fr/")
     assert not _host_is_official("https://www.example.com/?ref=ameli.fr")
+
+
+def test_parser_reads_several_sources_and_the_review_date_of_each_section(tmp_path):
+    from bot.retrieval.passages import article_passages
+
+    first, second = "https://www.ameli.fr/assure/a", "https://www.service-public.fr/particuliers/vosdroits/F1"
+    _write_twins(
+        tmp_path,
+        "alpha",
+        f"Body.\n\nSource: {first} {second}\nReviewed: 2025-12-31",
+        f"Texte.\n\nSource : {first}, {second}\nVérifié le : 2025-12-31",
+    )
+    for lang in LANGUAGES:
+        article = parse_article(tmp_path / lang / "alpha.md")
+        (section,) = article.sections
+        assert section.sources == (first, second) and section.source == first
+        assert section.last_reviewed == dt.date(2025, 12, 31)
+        assert "Reviewed" not in section.text and "Vérifié" not in section.text
+        (passage,) = article_passages(article)
+        assert passage.last_reviewed == "2025-12-31"  # the section's date, not the article's (2026-01-05)
+    assert validate(tmp_path) == []
+
+
+def test_a_section_without_a_review_line_takes_the_articles_date_and_bad_dates_are_reported(tmp_path):
+    from bot.retrieval.passages import article_passages
+
+    _write_twins(tmp_path, "alpha", "Body.")
+    article = parse_article(tmp_path / "en" / "alpha.md")
+    assert article.sections[0].last_reviewed is None
+    assert article_passages(article)[0].last_reviewed == "2026-01-05"
+
+    _write_twins(tmp_path, "beta", "Body.\n\nReviewed: 2026-02-01")  # later than the front matter's 2026-01-05
+    assert any("after the article's last_reviewed" in p for p in validate(tmp_path))
+    _write_twins(tmp_path, "gamma", "Body.\n\nReviewed: 1 December 2026")
+    with pytest.raises(KnowledgeFormatError, match="YYYY-MM-DD"):
+        parse_article(tmp_path / "en" / "gamma.md")
+    _write_twins(tmp_path, "delta", "Body.\n\nSource: the ameli site")
+    with pytest.raises(KnowledgeFormatError, match="URLs only"):
+        parse_article(tmp_path / "en" / "delta.md")
