@@ -1,5 +1,8 @@
 """Personal data is redacted from user text before Rasa sees, stores or logs it."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from bot.channels.guard import guard_text
@@ -54,3 +57,14 @@ def test_several_kinds_in_one_message():
 
 def test_channels_redact_before_rasa():
     assert guard_text("my number is 1 85 05 78 006 084 36, what now?") == "my number is [NIR], what now?"
+
+
+#: The cases web/src/privacy.js is checked against too (web/test/privacy.test.mjs): one list for both.
+SHARED_CASES = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "privacy_cases.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("case", SHARED_CASES["cases"], ids=lambda case: case["text"][:40])
+def test_shared_cases_with_the_widget(case):
+    result = redact(case["text"])
+    assert result.text == case["redacted"]
+    assert list(result.kinds) == case["kinds"]

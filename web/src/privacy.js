@@ -1,16 +1,55 @@
-// What the widget keeps in the browser's storage must not hold personal data in clear: e-mail addresses, IBANs,
-// social security numbers and phone numbers typed by the user are masked before the history is saved.
+// What the widget keeps in the browser's storage must not hold personal data in clear: social security numbers,
+// IBANs, e-mail addresses and phone numbers typed by the user are masked before the history is saved.
+//
+// The patterns are those of bot/privacy.py (what the server redacts before Rasa sees a message), written for
+// JavaScript: Python's Unicode \d and \w are \p{Nd} and [\p{L}\p{N}_] here (the "u" flag), and they are applied in
+// the same order. tests/fixtures/privacy_cases.json is checked against both (tests/unit/test_privacy.py and
+// web/test/privacy.test.mjs): change both files together.
+
+const D = "\\p{Nd}";
+const SEP = "[ .\\-]?";
+
+const NIR = new RegExp(
+  `(?<![${D}A-Za-z])[1-478]${SEP}${D}{2}${SEP}(?:0[1-9]|1[0-2]|[2-9]${D})${SEP}(?:${D}{2}|2[AaBb])${SEP}${D}{3}${SEP}` +
+    `${D}{3}(?:${SEP}${D}{2})?(?![${D}A-Za-z])`,
+  "gu",
+);
+const IBAN = new RegExp(
+  `(?<![A-Za-z0-9])[A-Za-z]{2}${D}{2}(?:[A-Za-z0-9]{11,30}|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,4})?)(?![A-Za-z0-9])`,
+  "gu",
+);
+const EMAIL = /[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}/gu;
+const PHONE = new RegExp(
+  `(?<![\\p{L}\\p{N}_+])(?:(?:\\+|00)33[ .\\-]?(?:\\(0\\))?[ .\\-]?[1-9](?:[ .\\-]?${D}{2}){4}` +
+    `|0[1-9](?:[ .\\-]?${D}{2}){4}` +
+    `|(?:\\+|00)(?!33)[1-9]${D}{0,2}(?:[ .\\-]?\\(?${D}{1,4}\\)?){2,5})(?!${D})`,
+  "gu",
+);
+
+/** Marker left in place of each kind of personal data (the same as the server's). */
+export const MARKERS = { nir: "[NIR]", iban: "[IBAN]", email: "[EMAIL]", phone: "[PHONE]" };
 
 const PATTERNS = [
-  /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g, // e-mail
-  /\b[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,4})?\b/g, // IBAN
-  /\b[12][ .]?\d{2}[ .]?\d{2}[ .]?(?:2[ABab]|\d{2})[ .]?\d{3}[ .]?\d{3}(?:[ .]?\d{2})?\b/g, // NIR, Corsica included
-  /(?:\+|\b00)\d{1,3}[ .-]?\(?\d\)?(?:[ .-]?\d){6,}/g, // international phone
-  /\b\d(?:[ .-]?\d){8,}\b/g, // any other long number: national phone, NIR without its key, card numbers
+  ["email", EMAIL],
+  ["iban", IBAN],
+  ["nir", NIR],
+  ["phone", PHONE],
 ];
 
+/** {text, kinds}: `text` with every NIR, IBAN, e-mail address and phone number replaced by its marker (or by `token`
+ * when one is given), and the kinds found, in the order bot/privacy.py reports them. */
+export function redact(source, token) {
+  let text = String(source ?? "");
+  const kinds = [];
+  for (const [kind, pattern] of PATTERNS) {
+    text = text.replace(pattern, () => {
+      if (!kinds.includes(kind)) kinds.push(kind);
+      return token ?? MARKERS[kind];
+    });
+  }
+  return { text, kinds };
+}
+
 export function maskPersonalData(text, token = "[hidden]") {
-  let masked = String(text ?? "");
-  for (const pattern of PATTERNS) masked = masked.replace(pattern, token);
-  return masked;
+  return redact(text, token).text;
 }
