@@ -8,6 +8,9 @@ care; every sentence from ``texts.yml`` (see ``explain``).
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -36,6 +39,7 @@ __all__ = [
     "Estimate",
     "EstimateRequest",
     "Forfait",
+    "default_tariff",
     "estimate",
 ]
 
@@ -137,6 +141,54 @@ class _Context:
         return Deduction(kind=kind, amount=taken, reason=rule_key)
 
 
+def _doctor_tariff_key(
+    number: Callable[[str], int], care: str, age: int, sector: str, hors_parcours: bool
+) -> str:
+    """The rule holding the base of a doctor's consultation: by sector, care, age and parcours.
+
+    ``number(key)`` reads an age rule in force on the date of care.
+    """
+    if sector == "3":
+        return "tariff.sector_3_gp" if care in ("gp", "teleconsultation") else "tariff.sector_3_specialist"
+    if sector == "2":
+        return "tariff.gp_non_optam" if care in ("gp", "teleconsultation") else "tariff.specialist_non_optam"
+    if care == "gp":
+        return "tariff.gp_under_6" if age < number("age.child_tariff_under") else "tariff.gp"
+    if care == "teleconsultation":
+        return "tariff.teleconsultation"
+    if care == "specialist":
+        return "tariff.specialist_hors_parcours" if hors_parcours else "tariff.specialist"
+    if care == "gynecologist":
+        return "tariff.gynecologist"
+    if care == "psychiatrist":
+        return "tariff.psychiatrist_hors_parcours" if hors_parcours else "tariff.psychiatrist"
+    # pediatrician
+    if hors_parcours:
+        return "tariff.specialist_hors_parcours"
+    if age < number("age.infant_tariff_under"):
+        return "tariff.pediatrician_under_2"
+    if age < number("age.child_tariff_under"):
+        return "tariff.pediatrician_2_to_6"
+    return "tariff.pediatrician_over_6"
+
+
+def default_tariff(care: str, date: dt.date, age: int = 30, rules: Rules | None = None) -> RuleVersion | None:
+    """The official tariff a care is billed at when the user gives no price, or None when there is none.
+
+    Doctors' consultations (sector 1 / OPTAM, in the parcours: what the doctor bills whatever the parcours) and
+    Mon soutien psy sessions have one; other care (dentist, lab, hospital…) has no single price.
+    Raises RuleDateError for a date before the rules.
+    """
+    rules = rules or load_rules()
+    if care in DOCTOR_CARES:
+        key = _doctor_tariff_key(lambda k: int(rules.version(k, date).value), care, age, "1", False)
+    elif care == "psychologist":
+        key = "tariff.psychologist"
+    else:
+        return None
+    return rules.version(key, date)
+
+
 def _doctor(ctx: _Context) -> _Part:
     request = ctx.request
     care, age, sector = request.care, request.age, request.effective_sector
@@ -167,35 +219,16 @@ def _doctor(ctx: _Context) -> _Part:
         ctx.assume("parcours_followed")
 
     # The base: the tariff of the doctor's sector, age and parcours.
+    key = _doctor_tariff_key(ctx.number, care, age, sector, hors_parcours)
     if sector == "3":
-        key = "tariff.sector_3_gp" if care in ("gp", "teleconsultation") else "tariff.sector_3_specialist"
         ctx.assume("sector_3")
     elif sector == "2":
-        key = "tariff.gp_non_optam" if care in ("gp", "teleconsultation") else "tariff.specialist_non_optam"
         if care not in ("gp", "specialist"):
             ctx.assume("non_optam_base_derived", care=care)
-    elif care == "gp":
-        key = "tariff.gp_under_6" if age < 6 else "tariff.gp"
     elif care == "teleconsultation":
-        key = "tariff.teleconsultation"
         ctx.assume("teleconsultation_gp")
-    elif care == "specialist":
-        key = "tariff.specialist_hors_parcours" if hors_parcours else "tariff.specialist"
-    elif care == "gynecologist":
-        key = "tariff.gynecologist"
-        if hors_parcours:
-            ctx.assume("hors_parcours_base_unknown", care=care)
-    elif care == "psychiatrist":
-        key = "tariff.psychiatrist_hors_parcours" if hors_parcours else "tariff.psychiatrist"
-    else:  # pediatrician
-        if hors_parcours:
-            key = "tariff.specialist_hors_parcours"
-        elif age < 2:
-            key = "tariff.pediatrician_under_2"
-        elif age < 6:
-            key = "tariff.pediatrician_2_to_6"
-        else:
-            key = "tariff.pediatrician_over_6"
+    elif care == "gynecologist" and hors_parcours:
+        ctx.assume("hors_parcours_base_unknown", care=care)
     tariff = ctx.value(key)
     base = min(price, tariff)
     if price < tariff:
@@ -480,9 +513,19 @@ _CARE_FUNCTIONS = {
 def estimate(request: EstimateRequest, rules: Rules | None = None) -> Estimate:
     """Work out the statutory payment, the complementary payment and the out-of-pocket for ``request``."""
     rules = rules or load_rules()
-    ctx = _Context(request, rules)
     if request.date < rules.covers_from:
         raise CalculatorInputError("date_before_rules", date=request.date, first=rules.covers_from)
+    default = None
+    if request.price is None and request.care != "emergency":
+        if request.effective_sector == "1":
+            default = default_tariff(request.care, request.date, request.age, rules)
+        if default is None:
+            raise CalculatorInputError("price_required", care=request.care)
+        request = dataclasses.replace(request, price=default.value)
+    ctx = _Context(request, rules)
+    if default is not None:
+        ctx.rule(default.key)
+        ctx.assume("default_price", amount=default.value, care=request.care, date=default.start)
     part = _CARE_FUNCTIONS[request.care](ctx)
 
     statutory_paid = part.statutory_gross - sum((d.amount for d in part.deductions), ZERO)
@@ -545,4 +588,5 @@ def estimate(request: EstimateRequest, rules: Rules | None = None) -> Estimate:
         sources=tuple(ctx.used.values()),
         citations={s: rules.sources[s] for v in ctx.used.values() for s in v.sources},
         rules_version=rules.version_date,
+        official=frozenset(s for v in ctx.used.values() for s in v.sources if rules.is_official(s)),
     )

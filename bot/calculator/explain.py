@@ -30,6 +30,10 @@ MONEY_PARAMS = {
     "due",
     "charged",
     "base",
+    "statutory",
+    "complementary",
+    "you",
+    "billed",
 }
 PERCENT_PARAMS = {"level", "cap", "rate"}
 #: Rule key prefixes whose values are euros, and those that are percentages.
@@ -117,9 +121,12 @@ def rule_value_text(version: RuleVersion, lang: str) -> str:
 
 
 def explain(estimate: Estimate, lang: str = "en") -> str:
-    """Base → rate → gross → deductions → statutory paid → forfaits → complementary → you pay; assumptions; sources."""
+    """The calculation as CommonMark: base → rate → gross → deductions → statutory paid → forfaits →
+    complementary → you pay (a numbered list); the assumptions and the rules with their dates and official
+    sources (bullet lists). Shown on demand ("How this is calculated"), after the headline."""
     request = estimate.request
     lines = [render("steps", "title", lang, care=request.care, date=request.date)]
+    # CommonMark: paragraphs and lists separated by blank lines, so every client renders the steps as a list.
     steps: list[str] = []
     if request.care == "emergency" and request.price is None:
         steps.append(render("steps", "price_none", lang))
@@ -187,26 +194,79 @@ def explain(estimate: Estimate, lang: str = "en") -> str:
     if estimate.not_coverable_fees:
         steps.append(render("steps", "not_coverable", lang, amount=estimate.not_coverable_fees))
     steps.append(render("steps", "out_of_pocket", lang, amount=estimate.out_of_pocket))
-    lines += [f"{i}. {step}" for i, step in enumerate(steps, start=1)]
+    lines += [""] + [f"{i}. {step}" for i, step in enumerate(steps, start=1)]
 
-    lines += ["", render("steps", "assumptions", lang)]
+    lines += ["", render("steps", "assumptions", lang), ""]
     lines += [f"- {assumption_text(a, lang)}" for a in estimate.assumptions]
 
-    citations = estimate.citations
-    lines += ["", render("steps", "sources", lang, date=estimate.rules_version)]
-    for version in estimate.sources:
-        key = "source_line_at_least" if version.start_at_least else "source_line"
-        lines.append(
-            "- "
-            + render(
-                "steps",
-                key,
-                lang,
-                label=_text("labels", version.key, lang),
-                value=rule_value_text(version, lang),
-                date=version.start,
-                confidence=version.confidence,
-                sources="; ".join(citations.get(s, s) for s in version.sources),
-            )
-        )
+    lines += ["", render("steps", "sources", lang, date=estimate.rules_version), ""]
+    lines += [f"- {rule_line(estimate, version, lang)}" for version in estimate.sources]
     return "\n".join(lines)
+
+
+def rule_line(estimate: Estimate, version: RuleVersion, lang: str) -> str:
+    """One rule used, with its value, date, confidence and its official sources only.
+
+    Broker, insurer, press and mirror sites stay in rules.yml as secondary evidence, never shown: a rule with no
+    official source says so (and where to ask).
+    """
+    key = "source_line_at_least" if version.start_at_least else "source_line"
+    official = [estimate.citations.get(s, s) for s in version.sources if s in estimate.official]
+    if official:
+        sources = render("steps", "official_sources", lang, citations="; ".join(official))
+    else:
+        sources = render("steps", "no_official_source", lang)
+    return render(
+        "steps",
+        key,
+        lang,
+        label=_text("labels", version.key, lang),
+        value=rule_value_text(version, lang),
+        date=version.start,
+        confidence=version.confidence,
+        sources=sources,
+    )
+
+
+def headline(estimate: Estimate, lang: str) -> str:
+    """One sentence: what the Sécurité sociale, the mutuelle (or the CSS) and the user pay."""
+    key = {"mutuelle": "mutuelle", "css": "css"}.get(estimate.complementary, "none")
+    return render(
+        "headline",
+        key,
+        lang,
+        statutory=estimate.statutory_paid,
+        complementary=estimate.complementary_paid,
+        you=estimate.out_of_pocket,
+        billed=estimate.billed,
+    )
+
+
+#: Assumptions that change the result most, in the order they are named in the one-line summary.
+MAIN_ASSUMPTIONS = (
+    "default_price",
+    "hors_parcours",
+    "parcours_followed",
+    "referred",
+    "direct_access",
+    "under_16_no_penalty",
+    "sector_3",
+    "medication_default_rate",
+    "hospital_nights_default",
+    "emergency_no_price",
+    "ambulance_urgent",
+)
+
+
+def main_assumption(estimate: Estimate, lang: str) -> str:
+    """One line on the assumptions that change the result most ("with a declared médecin traitant, …")."""
+    clauses = []
+    for key in MAIN_ASSUMPTIONS:
+        for assumption in estimate.assumptions:
+            if assumption.key == key and key in texts()["main_assumption"]:
+                clause = render("main_assumption", key, lang, **assumption.params)
+                if clause not in clauses:
+                    clauses.append(clause)
+    if not clauses:
+        return render("steps", "see_details", lang)
+    return render("steps", "assumed", lang, clauses="; ".join(clauses))

@@ -87,8 +87,6 @@ class EstimateRequest:
         if self.care not in CARES:
             raise CalculatorInputError("unknown_care", care=self.care, choices=", ".join(CARES))
         price = _to_price(self.price)
-        if price is None and self.care != "emergency":
-            raise CalculatorInputError("price_required", care=self.care)
         if price is not None:
             if price < 0:
                 raise CalculatorInputError("price_negative", price=price)

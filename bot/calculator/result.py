@@ -69,6 +69,7 @@ class Estimate:
     sources: tuple[RuleVersion, ...]
     citations: dict[str, str]  # source id → citation, for the sources used
     rules_version: dt.date
+    official: frozenset[str] = frozenset()  # ids of the cited sources that are official pages (shown to users)
 
     def chart_parts(self) -> list[dict[str, Any]]:
         """Who pays what, for a chart: statutory, complementary, you (amount and share of the bill in %)."""
@@ -142,6 +143,7 @@ class Estimate:
                     "from": v.start.isoformat(),
                     "confidence": v.confidence,
                     "sources": [self.citations.get(s, s) for s in v.sources],
+                    "official_sources": [self.citations.get(s, s) for s in v.sources if s in self.official],
                     "note": v.note,
                 }
                 for v in self.sources
@@ -150,7 +152,11 @@ class Estimate:
             "chart": self.chart_parts(),
         }
         if lang:
+            from bot.calculator.explain import headline, main_assumption
+
             data["lang"] = lang
+            data["headline"] = headline(self, lang)
+            data["main_assumption"] = main_assumption(self, lang)
             data["explanation"] = explain(self, lang)
             for part in data["chart"]:
                 part["label"] = chart_label(part["part"], self.complementary, lang)

@@ -100,3 +100,43 @@ def test_every_assumption_and_error_key_used_in_code_has_a_text():
     assert used_assumptions and used_errors
     assert used_assumptions <= set(data["assumptions"])
     assert used_errors <= set(data["errors"])
+
+
+OFFICIAL_SITES = ("https://www.ameli.fr/", "https://www.service-public.fr/", "https://www.legifrance.gouv.fr/")
+
+
+def test_official_sources_are_official_pages_and_high_confidence_needs_one():
+    # Confidence H = several consistent sources, at least one official (shared/reference scale). Sources shown to users
+    # are official pages only: ameli.fr, service-public.fr, legifrance (never a broker, insurer, press or mirror site).
+    rules = load_rules()
+    assert rules.official
+    for source_id in rules.official:
+        url = rules.sources[source_id].rsplit(" — ", 1)[-1]
+        assert url.startswith(OFFICIAL_SITES), source_id
+    for versions in rules.entries.values():
+        for version in versions:
+            if version.confidence == "H":
+                assert any(rules.is_official(s) for s in version.sources), f"{version.key}: H without official source"
+
+
+def test_a_user_is_shown_only_official_sources():
+    # Every care, both languages: each URL in the explanation is an official page; a rule without one says so.
+    import re
+
+    from bot.calculator import CARES, explain
+
+    rules = load_rules()
+    secondary_urls = {
+        m for s, text in rules.sources.items() if not rules.is_official(s) for m in re.findall(r"https?://\S+", text)
+    }
+    assert secondary_urls
+    for care in CARES:
+        price = None if care in ("emergency", "gp") else "100"
+        result = estimate(EstimateRequest(care=care, price=price, date=dt.date(2026, 1, 10)))
+        for lang in ("en", "fr"):
+            text = explain(result, lang)
+            for url in re.findall(r"https?://\S+", text):
+                assert url.rstrip(".;)").startswith(OFFICIAL_SITES), (care, lang, url)
+            assert not any(u in text for u in secondary_urls)
+            for word in ("magnolia", "mirror", "bonne-assurance", "mutame", "stmeen", "quechoisir", "csmf"):
+                assert word not in text.lower(), (care, lang, word)
