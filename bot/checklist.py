@@ -20,7 +20,7 @@ from bot.knowledge import parse_article
 _DATA = Path(__file__).with_name("checklist.yml")
 
 SECTIONS = ("route", "documents", "forms", "send", "timeline", "waiting", "next_steps")
-NATIONALITIES = ("eu", "non_eu")
+NATIONALITIES = ("eu", "uk", "non_eu")  # uk: needs a residence permit like non_eu, but a UK state pension gives an S1
 RESIDENCE = ("under_3_months", "3_months_or_more")
 #: Situations that say the nationality group by themselves.
 EU_SITUATIONS = ("eu_citizen", "eu_s1")
@@ -41,7 +41,7 @@ def three_month_rule_applies(situation: str | None) -> bool:
 
 
 def recognise_nationality(text: str | None) -> str | None:
-    """'eu' or 'non_eu' from a free-text answer ('je suis américaine' -> 'non_eu'), or None."""
+    """'eu', 'uk' or 'non_eu' from a free-text answer ('je suis américaine' -> 'non_eu'), or None."""
     if not text:
         return None
     folded = f" {fold(text)} "
@@ -116,16 +116,21 @@ def build_checklist(
     entry = data()["situations"][situation]
     chosen = {name: entry.get(name) or data()["common"].get(name) for name in SECTIONS}
     extra = []
-    nationality = implied_nationality(situation) or nationality
+    if not (situation == "eu_s1" and nationality in ("uk", "non_eu")):
+        # An S1 holder who said they are British or from outside the EU still needs a residence permit.
+        nationality = implied_nationality(situation) or nationality
+    route = data().get("nationality_routes", {}).get(situation, {}).get(nationality)
+    if route:
+        chosen["route"] = route
     if situation == "eu_citizen" or nationality not in NATIONALITIES:
         pass  # the EU route already says what EU citizens need; an unknown group adds nothing
-    elif situation != "eu_s1" or nationality == "non_eu":
+    elif situation != "eu_s1" or nationality in ("uk", "non_eu"):
         extra.append(data()["nationality"][nationality])
     items = {name: chosen[name][lang] for name in SECTIONS}
     for item in extra:
         items["documents"] = f"{items['documents']} {item[lang]}"
     if three_month_rule_applies(situation) and residence in RESIDENCE:
-        residence_item = data()["residence"][residence]
+        residence_item = data().get("residence_by_situation", {}).get(situation, data()["residence"])[residence]
         items["route"] = f"{items['route']} {residence_item[lang]}"
         extra.append(residence_item)
     sources: list[tuple[str, str]] = []

@@ -28,7 +28,7 @@ ALLOWED_CERFA = {"15763", "15993"}
 
 @pytest.mark.parametrize(
     "situation, nationality, residence, lang",
-    list(itertools.product(situations(), ("eu", "non_eu", None), (*RESIDENCE, None), ("en", "fr"))),
+    list(itertools.product(situations(), ("eu", "uk", "non_eu", None), (*RESIDENCE, None), ("en", "fr"))),
 )
 def test_every_situation_gets_a_complete_checklist_in_both_languages(situation, nationality, residence, lang):
     checklist = build_checklist(situation, nationality, residence, lang, KNOWLEDGE)
@@ -101,8 +101,9 @@ def test_eu_routes_imply_the_nationality_group():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("I'm American", "non_eu"), ("je suis allemande", "eu"), ("UK", "non_eu"), ("Swiss", "eu"),
-     ("hors UE", "non_eu"), ("non_eu", "non_eu"), ("blue", None), ("", None)],
+    [("I'm American", "non_eu"), ("je suis allemande", "eu"), ("UK", "uk"), ("Swiss", "eu"),
+     ("I'm British", "uk"), ("je suis britannique", "uk"), ("from the U.K.", "uk"), ("Irish", "eu"),
+     ("hors UE", "non_eu"), ("non_eu", "non_eu"), ("uk", "uk"), ("blue", None), ("", None)],
 )
 def test_nationality_groups_are_recognised(text, expected):
     assert recognise_nationality(text) == expected
@@ -117,3 +118,36 @@ def test_nationality_groups_are_recognised(text, expected):
 )
 def test_time_in_france_is_read_from_free_text(text, expected):
     assert parse_residence(text) == expected
+
+
+@pytest.mark.parametrize("lang, s1, no_wait", [("en", "S1", "no three-month wait"), ("fr", "S1", "sans délai de trois mois")])
+def test_a_uk_retiree_gets_the_s1_route_without_the_three_month_wait(lang, s1, no_wait):
+    checklist = build_checklist("retiree", "uk", "under_3_months", lang, KNOWLEDGE)
+    assert s1 in checklist.items["route"] and no_wait in checklist.items["route"]
+    # the time-in-France item tells an S1 holder to register now, and keeps the wait for those without one
+    now = {"en": "with an S1, register it with your CPAM now", "fr": "avec un S1, faites-le enregistrer dès maintenant"}
+    assert now[lang] in checklist.items["route"]
+    # a British citizen still needs a residence permit, since the UK left the EU
+    assert {"en": "residence permit", "fr": "titre de séjour"}[lang] in checklist.items["documents"]
+    assert any("retire" in title.lower() or "retrait" in title.lower() for title, _ in checklist.sources)
+
+
+def test_no_retiree_is_told_to_wait_three_months_unconditionally():
+    for nationality in ("eu", "uk", "non_eu", None):
+        for lang, wait in (("en", "the CPAM usually waits"), ("fr", "la CPAM attend en général")):
+            route = build_checklist("retiree", nationality, "under_3_months", lang, KNOWLEDGE).items["route"]
+            before_wait = route.split(wait)[0] if wait in route else route
+            assert {"en": "Without an S1", "fr": "Sans S1"}[lang] in before_wait, (nationality, lang, route)
+    american = build_checklist("retiree", "non_eu", None, "en", KNOWLEDGE).items["route"]
+    assert "UK" in american and "PUMa" in american  # the route says which pensions give an S1
+
+
+def test_an_s1_holder_is_never_asked_to_wait_and_a_british_one_needs_a_permit():
+    for lang in ("en", "fr"):
+        eu = build_checklist("eu_s1", "eu", "under_3_months", lang, KNOWLEDGE)
+        assert {"en": "no three-month wait", "fr": "aucun délai de trois mois"}[lang] in eu.items["route"]
+        assert {"en": "less than three months", "fr": "moins de trois mois"}[lang] not in eu.items["route"]
+    assert not three_month_rule_applies("eu_s1")
+    british = build_checklist("eu_s1", "uk", None, "en", KNOWLEDGE)
+    assert "residence permit" in british.items["documents"]
+    assert "residence permit" not in build_checklist("eu_s1", "eu", None, "en", KNOWLEDGE).items["documents"]

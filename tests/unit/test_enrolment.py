@@ -28,6 +28,9 @@ from bot.settings import get_settings
         ("I study at the Sorbonne", "student"),
         ("I'm not working", "inactive"),
         ("I don't work", "inactive"),
+        ("I'm a British pensioner", "retiree"),
+        ("retraité britannique", "retiree"),
+        ("retired British, I have an S1 from the UK", "eu_s1"),
     ],
 )
 def test_situations_are_recognised_in_both_languages(text, expected):
