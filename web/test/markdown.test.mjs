@@ -97,3 +97,34 @@ test("hard-wrapped prose is one line; short lines and explicit breaks are kept",
   const hard = "A very long line of prose that would otherwise be joined to the next one because it is long  \nnext";
   assert.equal(parseMarkdown(hard)[0].lines.length, 2);
 });
+
+test("a 1 MB message renders in linear time whatever it is made of", async () => {
+  const { renderMarkdown } = await import("../src/markdown.js");
+  const { fakeDocument } = await import("./fake_dom.mjs");
+  const MB = 1 << 20;
+  const fill = (unit) => unit.repeat(Math.ceil(MB / unit.length)); // whole units: at least 1 MB
+  const shapes = {
+    // A parser that copies the rest of the string at each character, or re-joins a growing paragraph at each
+    // wrapped line, takes minutes on these.
+    prose: fill("Order the card in your **ameli** account, *or* with `the form` and [a link](https://www.ameli.fr/x). "),
+    wrapped: fill("Order the card in your ameli account, or with the paper form the CPAM sends you by post. You need\n"),
+    openers: fill("**a "),
+    brackets: fill("["),
+    links: fill("[a]("),
+    urls: fill("http://a\""),
+    list: fill("- item with **bold** text\n1. numbered item\n\n"),
+  };
+  for (const [name, source] of Object.entries(shapes)) {
+    const start = Date.now();
+    const fragment = renderMarkdown(fakeDocument, source, { opensInNewTab: "(new tab)" });
+    const elapsed = Date.now() - start;
+    assert.ok(elapsed < 4000, `${name}: ${elapsed} ms`);
+    assert.ok(fragment.childNodes.length >= 1, name);
+  }
+  // Nothing is lost: the rendered text of the wrapped prose is the source with its wraps as spaces.
+  const wrapped = renderMarkdown(fakeDocument, shapes.wrapped);
+  assert.equal(wrapped.childNodes.length, 1);
+  assert.equal(wrapped.textContent, shapes.wrapped.trim().split("\n").join(" "));
+  const links = renderMarkdown(fakeDocument, shapes.prose).all("a");
+  assert.ok(links.length > 5000 && links.every((a) => a.getAttribute("href") === "https://www.ameli.fr/x"));
+});
