@@ -1,5 +1,13 @@
-"""The cost conversation: a form that asks only what the calculator still needs, then the breakdown (text) and a
-`cost_breakdown` payload for the web widget's chart."""
+"""The cost conversation: a form that asks only what the calculator says still matters, then the answer, headline
+first: one sentence with the three amounts, the `cost_breakdown` payload (the web widget's chart; the details of the
+calculation ride in it), one line on the main assumption, and, for REST clients, the details as a later message.
+
+Interfaces used by the routing (issue 14), kept stable:
+
+- ``send_cost_answer(dispatcher, tracker, fields)``: the whole cost answer for the conversation's fields;
+- ``send_refund_explanation(dispatcher, tracker, facts)``: "why did I get €X back for €Y?" (``bot.cost``'s
+  ``parse_refund_question`` gives the facts).
+"""
 
 from __future__ import annotations
 
@@ -13,19 +21,70 @@ from rasa_sdk.types import DomainDict
 from actions.common import UrgencyFirst, read_answer, user_language, warn_if_urgent
 from bot.calculator import CalculatorInputError
 from bot.cost import (
+    RefundFacts,
+    build_cost_answer,
     check_fields,
-    cost_answer,
-    needs_medecin_traitant,
+    explain_refund_text,
     parse_medecin_traitant,
     parse_mutuelle,
     parse_price,
+    price_options,
     recognise_care,
+    required_questions,
 )
+
+#: The conversation's slots the cost answer reads.
+COST_SLOTS = ("care", "price", "medecin_traitant", "mutuelle", "age")
+#: Slots holding the amounts of the price question's buttons (domain.yml utter_ask_price), set for the care asked.
+PRICE_OPTION_SLOTS = ("price_option_1", "price_option_2", "price_option_3")
 
 
 def _number_or_text(value: Any) -> str | None:
     """A slot value as text: buttons and entities may give a number (a price, a level)."""
     return str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+
+
+def _slots(tracker: Tracker) -> dict[str, Any]:
+    return {name: tracker.get_slot(name) for name in COST_SLOTS}
+
+
+async def send_cost_answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, fields: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Send the whole cost answer for ``fields`` (the cost slots: care, price, medecin_traitant, mutuelle, age;
+    missing ones take the calculator's defaults, the price the official tariff when there is one).
+
+    Messages, in order: the headline (``utter_cost_answer``, one sentence: Sécurité sociale, mutuelle or CSS, you
+    pay); the ``cost_breakdown`` custom payload (chart parts, ``headline``, ``assumption`` and the CommonMark
+    ``details`` for "How this is calculated"); the main-assumption line (``utter_cost_answer``); on the REST channel
+    only, the details as a last message (``utter_cost_answer``). Telegram turns the payload into a compact breakdown
+    with a "How this is calculated" button (bot/channels/telegram.py).
+
+    Returns the events to apply: none on success; on invalid input the calculator's message
+    (``utter_cost_input_invalid``) and the care and price slots emptied so the form asks them again.
+    """
+    language = user_language(tracker)
+    try:
+        answer = build_cost_answer(fields, language)
+    except CalculatorInputError as error:
+        dispatcher.utter_message(response="utter_cost_input_invalid", message=error.message(language))
+        return [SlotSet("care", None), SlotSet("price", None)]
+    dispatcher.utter_message(response="utter_cost_answer", explanation=answer.headline)
+    dispatcher.utter_message(json_message=answer.payload)
+    dispatcher.utter_message(response="utter_cost_answer", explanation=answer.assumption)
+    if tracker.get_latest_input_channel() == "rest":
+        dispatcher.utter_message(response="utter_cost_answer", explanation=answer.details)
+    return []
+
+
+async def send_refund_explanation(
+    dispatcher: CollectingDispatcher, tracker: Tracker, facts: RefundFacts
+) -> list[dict[str, Any]]:
+    """Send the explanation of a refund ("my GP charged €30 and ameli paid me €19"): which deductions make the
+    difference between the price and the refund, or that they cannot be found and what to check. ``facts`` come from
+    ``bot.cost.parse_refund_question``. One ``utter_cost_answer`` message (CommonMark); returns no events."""
+    dispatcher.utter_message(response="utter_cost_answer", explanation=explain_refund_text(facts, user_language(tracker)))
+    return []
 
 
 class ValidateCostForm(UrgencyFirst, FormValidationAction):
@@ -35,10 +94,19 @@ class ValidateCostForm(UrgencyFirst, FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        needed = ["care", "price", "medecin_traitant", "mutuelle"]
-        if not needs_medecin_traitant(tracker.get_slot("care"), tracker.get_slot("age")):
-            needed.remove("medecin_traitant")
-        return needed
+        """Only the questions whose answer changes the estimate, as the calculator says (bot.cost.required_questions):
+        no médecin traitant for a child or at the dentist's, no price when the care has an official tariff."""
+        return [slot for slot in required_questions(_slots(tracker)) if slot in domain_slots or not domain_slots]
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        events = await super().run(dispatcher, tracker, domain)
+        # The price question's buttons offer amounts that fit the care (not €30 for a crown).
+        care = tracker.get_slot("care")
+        for event in events:
+            if event.get("event") == "slot" and event.get("name") == "care":
+                care = event.get("value")
+        options = price_options(care)
+        return events + [SlotSet(slot, value) for slot, value in zip(PRICE_OPTION_SLOTS, options)]
 
     def validate_care(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -82,7 +150,7 @@ def _if_calculator_accepts(
 
 
 class ActionCostAnswer(Action):
-    """The breakdown in the user's language, the chart payload, and buttons to compare mutuelle levels."""
+    """The cost answer (send_cost_answer), then buttons to compare mutuelle levels."""
 
     def name(self) -> str:
         return "action_cost_answer"
@@ -91,15 +159,8 @@ class ActionCostAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         warn_if_urgent(dispatcher, tracker)
-        language = user_language(tracker)
-        slots = {name: tracker.get_slot(name) for name in ("care", "price", "medecin_traitant", "mutuelle", "age")}
-        try:
-            explanation, payload = cost_answer(slots, language)
-        except CalculatorInputError as error:
-            dispatcher.utter_message(response="utter_cost_input_invalid", message=error.message(language))
-            return [SlotSet("care", None), SlotSet("price", None)]
-        dispatcher.utter_message(response="utter_cost_answer", explanation=explanation)
-        dispatcher.utter_message(json_message=payload)
-        dispatcher.utter_message(response="utter_cost_compare")
+        events = await send_cost_answer(dispatcher, tracker, _slots(tracker))
+        if not events:
+            dispatcher.utter_message(response="utter_cost_compare")
         # Care and price stay for the comparison buttons; a new question replaces them (actions/extract.py).
-        return []
+        return events

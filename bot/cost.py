@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -17,14 +18,12 @@ from typing import Any
 import yaml
 
 from bot.calculator import CARES, CalculatorInputError, EstimateRequest, estimate
-from bot.calculator.explain import format_money
+from bot.calculator.explain import format_money, headline, main_assumption
+from bot.calculator.questions import relevant_questions
+from bot.calculator.refund import RefundFacts, explain_refund, refund_text
 from bot.enrolment import fold
 
 _DATA = Path(__file__).with_name("cost.yml")
-
-#: Cares for which the parcours de soins (a declared médecin traitant) changes the refund, from age 16.
-PARCOURS_CARES = ("gp", "specialist", "teleconsultation")
-PARCOURS_FROM_AGE = 16
 
 _NUMBER = r"(-?\d{1,5}(?:[.,]\d{1,2})?)"
 _PRICE = re.compile(rf"(?:€|eur\b|euros?\b)\s*{_NUMBER}|{_NUMBER}\s*(?:€|eur\b|euros?\b|e\b)")
@@ -151,57 +150,163 @@ def extract_cost_fields(text: str | None, requested: str | None = None) -> dict[
     return {name: str(value) for name, value in fields.items() if value is not None}
 
 
+def required_questions(fields: dict[str, Any]) -> list[str]:
+    """The cost form's slots (care, price, medecin_traitant, mutuelle) whose answer changes the estimate, answered or
+    not, in the order they are asked. The calculator decides (``bot.calculator.questions``): the médecin traitant
+    for an adult at any doctor's (psychiatrist, gynaecologist and paediatrician included), never for a child under 16
+    or at the dentist's; the price only when the care has no official tariff (``default_tariff``)."""
+    return relevant_questions(calculator_fields(fields, keep_all=True))
+
+
+def missing_questions(fields: dict[str, Any]) -> list[str]:
+    """Slot names among care, price, medecin_traitant, mutuelle still to ask, in order: those that change the
+    estimate and have no value in ``fields`` (the conversation's slots: care, price, medecin_traitant, mutuelle,
+    age). The price is never missing when a default tariff exists. Stable interface for the routing (issue 14)."""
+    return [name for name in required_questions(fields) if fields.get(name) in (None, "")]
+
+
 def needs_medecin_traitant(care: str | None, age: str | int | None) -> bool:
-    """Whether the answer depends on a declared médecin traitant (adult patient, doctor's consultation)."""
-    if care not in PARCOURS_CARES:
-        return False
-    try:
-        return age in (None, "") or int(age) >= PARCOURS_FROM_AGE
-    except (TypeError, ValueError):
-        return True
+    """Whether the answer depends on a declared médecin traitant (asked of the calculator, see required_questions)."""
+    return "medecin_traitant" in required_questions({"care": care, "age": age})
 
 
-def calculator_fields(slots: dict[str, Any]) -> dict[str, Any]:
-    """The calculator's fields from the conversation's slots (a 'css' answer is the CSS, not a mutuelle level)."""
+def calculator_fields(slots: dict[str, Any], keep_all: bool = False) -> dict[str, Any]:
+    """The calculator's fields from the conversation's slots (a 'css' answer is the CSS, not a mutuelle level).
+
+    Every answer the user gave is passed on, the médecin traitant included: the calculator knows where it matters.
+    """
     fields = {name: slots.get(name) for name in ("care", "price", "medecin_traitant", "age")}
     mutuelle = slots.get("mutuelle")
     if mutuelle == "css":
         fields["css"] = "yes"
     else:
         fields["mutuelle"] = mutuelle
-    if not needs_medecin_traitant(fields["care"], fields["age"]):
-        fields.pop("medecin_traitant")
     return fields
 
 
 def check_fields(slots: dict[str, Any], lang: str) -> str | None:
     """None if the calculator accepts these fields, else its message (in ``lang``) saying what is wrong."""
     try:
-        EstimateRequest.from_fields(calculator_fields(slots))
+        estimate(EstimateRequest.from_fields(calculator_fields(slots)))
     except CalculatorInputError as error:
         return error.message(lang)
     return None
 
 
-def cost_answer(slots: dict[str, Any], lang: str) -> tuple[str, dict[str, Any]]:
-    """The explanation text and the widget's ``cost_breakdown`` payload. Raises CalculatorInputError."""
-    result = estimate(EstimateRequest.from_fields(calculator_fields(slots))).to_dict(lang)
+@dataclass(frozen=True)
+class CostAnswer:
+    """What the user reads, in order: ``headline`` (one sentence, the three amounts), the widget's ``payload``
+    (``cost_breakdown``: chart parts, headline, assumption, and the CommonMark ``details``), ``assumption`` (one
+    line on the assumption that changes the result most) and ``details`` (steps, assumptions, rules with their dates
+    and official sources; CommonMark), shown on demand."""
+
+    headline: str
+    payload: dict[str, Any]
+    assumption: str
+    details: str
+    fields: dict[str, Any]
+
+
+def build_cost_answer(slots: dict[str, Any], lang: str) -> CostAnswer:
+    """The whole cost answer for the conversation's slots, in ``lang``. Raises CalculatorInputError."""
+    fields = calculator_fields(slots)
+    result = estimate(EstimateRequest.from_fields(fields))
+    data = result.to_dict(lang)
     parts = [
         {"part": p["part"], "label": p["label"], "amount": p["amount"], "percent": p["percent"]}
-        for p in result["chart"]
+        for p in data["chart"]
     ]
-    you = next(p["amount"] for p in parts if p["part"] == "you")
     summary = _words()["summary"][lang].format(
-        you=format_money(Decimal(str(you)), lang), billed=format_money(Decimal(str(result["billed"])), lang)
+        you=format_money(result.out_of_pocket, lang), billed=format_money(result.billed, lang)
     )
+    top = headline(result, lang)
+    assumption = main_assumption(result, lang)
     payload = {
         "type": "cost_breakdown",
         "lang": lang,
-        "care": result["care"],
-        "date": result["date"],
+        "care": data["care"],
+        "date": data["date"],
         "currency": "EUR",
-        "billed": result["billed"],
+        "billed": data["billed"],
+        "price": data["price"],
         "parts": parts,
         "text": summary,
+        "headline": top,
+        "assumption": assumption,
+        "details": data["explanation"],
     }
-    return result["explanation"], payload
+    return CostAnswer(top, payload, assumption, data["explanation"], fields)
+
+
+def cost_answer(slots: dict[str, Any], lang: str) -> tuple[str, dict[str, Any]]:
+    """The explanation (CommonMark details) and the widget's ``cost_breakdown`` payload. Raises CalculatorInputError."""
+    answer = build_cost_answer(slots, lang)
+    return answer.details, answer.payload
+
+
+# --------------------------------------------------------------------------------------------- price buttons
+
+
+def price_options(care: str | None) -> tuple[str, str, str]:
+    """Three amounts (euros, as text) for the price question's buttons that fit the care asked (cost.yml)."""
+    options = _words()["price_buttons"]
+    return tuple(options.get(care or "", options["default"]))[:3]  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------- "why did I get €X back for €Y?"
+
+_MONEY = re.compile(rf"(?:€\s*{_NUMBER}|{_NUMBER}\s*(?:€|eur\b|euros?\b))")
+_CLAUSE = re.compile(r"\s*(?:,(?!\d)|;|\band\b|\bbut\b|\bet\b|\bmais\b|\bthen\b|\bpuis\b)\s*")
+
+
+def _amounts_in(text: str) -> list[Decimal]:
+    values = []
+    for match in _MONEY.finditer(text):
+        raw = next(g for g in match.groups() if g)
+        try:
+            values.append(Decimal(raw.replace(",", ".")))
+        except InvalidOperation:
+            continue
+    return values
+
+
+def parse_refund_question(text: str | None) -> RefundFacts | None:
+    """The facts of a "why did I get this back?" message, or None when it is not one.
+
+    "My GP charged €30 and ameli paid me €19" -> ``RefundFacts(paid=30, refunded=19, care="gp")``; also "why did I
+    get €19 back for €30?", "j'ai payé 30 € chez le généraliste et la sécu m'a remboursé 19 €". Needs two amounts in
+    euros and words of a refund (cost.yml ``refund``); the care and the age are read when given. Stable interface
+    for the routing (issue 14).
+    """
+    if not text:
+        return None
+    words = _words()["refund"]
+    plain = text.replace("\u00a0", " ")
+    folded = f" {fold(plain)} "
+    if not _contains(folded, words["refunded"]):
+        return None
+    paid: Decimal | None = None
+    refunded: Decimal | None = None
+    for clause in _CLAUSE.split(plain.lower()):
+        amounts = _amounts_in(clause)
+        if not amounts:
+            continue
+        clause_folded = f" {fold(clause)} "
+        if len(amounts) >= 2:
+            # "€19 back for €30" / "19 € remboursés sur 30 €": the refund first, then what was paid.
+            first, second = amounts[0], amounts[1]
+            refunded, paid = (first, second) if first <= second else (second, first)
+            break
+        if _contains(clause_folded, words["refunded"]):
+            refunded = amounts[0] if refunded is None else refunded
+        else:
+            paid = amounts[0] if paid is None else paid
+    if paid is None or refunded is None:
+        return None
+    age = parse_age(text)
+    return RefundFacts(paid=paid, refunded=refunded, care=recognise_care(text), age=age)
+
+
+def explain_refund_text(facts: RefundFacts, lang: str) -> str:
+    """The explanation of a refund in ``lang`` (CommonMark): the deductions found, or what to check."""
+    return refund_text(explain_refund(facts), lang)

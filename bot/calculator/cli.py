@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import re
 import sys
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.calculator.estimate import CARES, MEDICATION_RATES, SECTORS, CalculatorInputError, EstimateRequest, estimate
@@ -35,7 +35,10 @@ def _date(text: str) -> dt.date:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m bot calc",
-        description="Estimate what the Sécurité sociale, the mutuelle (or the CSS) and you pay for one care.",
+        description="Estimate what the Sécurité sociale, the mutuelle (or the CSS) and you pay for one care. "
+        "Without --price, doctors' consultations and Mon soutien psy use the official tariff.",
+        epilog="Why did I get this back? python -m bot calc explain --paid 30 --refunded 19 --care gp "
+        "(python -m bot calc explain --help).",
     )
     parser.add_argument("--care", required=True, choices=CARES, metavar="CARE", help=", ".join(CARES))
     parser.add_argument("--price", metavar="EUR", help="price charged in euros (optional for emergency)")
@@ -101,8 +104,83 @@ def _requested_language(argv: list[str]) -> str:
     return "en"
 
 
+def build_explain_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m bot calc explain",
+        description="Why did I get this back? Find the deductions between what you paid and what the Sécurité "
+        "sociale refunded (rate, participation forfaitaire, franchise, hors parcours, excess fees, forfait on "
+        "heavy acts), or say what to check.",
+    )
+    parser.add_argument("--paid", required=True, metavar="EUR", help="what you paid (the price charged)")
+    parser.add_argument("--refunded", required=True, metavar="EUR", help="what the Sécurité sociale refunded")
+    parser.add_argument("--care", choices=CARES, metavar="CARE", help="the care, if known: " + ", ".join(CARES))
+    parser.add_argument("--date", type=_date, help="date of care, YYYY-MM-DD (default: today)")
+    parser.add_argument("--age", type=int, metavar="N", help="age in years, if known")
+    parser.add_argument("--lang", choices=("en", "fr"), default="en", help="language of the output (default: en)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _amount(text: str, name: str) -> Decimal:
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+    except InvalidOperation:
+        raise CalculatorInputError("price_not_number", value=text) from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise CalculatorInputError("price_not_number", value=text)
+    return value
+
+
+def explain_main(argv: list[str]) -> int:
+    """``python -m bot calc explain --paid 30 --refunded 19 [--care gp] [--date D] [--age N] [--lang fr] [--json]``."""
+    from bot.calculator.refund import RefundFacts, explain_refund, refund_text
+
+    parser = build_explain_parser()
+    lang = _requested_language(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        print(parser.format_usage().rstrip(), file=sys.stderr)
+        print(error_message("usage", {"message": str(exc)}, lang), file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    try:
+        facts = RefundFacts(
+            paid=_amount(args.paid, "paid"),
+            refunded=_amount(args.refunded, "refunded"),
+            care=args.care,
+            date=args.date,
+            age=args.age,
+        )
+    except CalculatorInputError as exc:
+        print(exc.message(args.lang), file=sys.stderr)
+        return 2
+    explanation = explain_refund(facts)
+    text = refund_text(explanation, args.lang)
+    if args.json:
+        match = explanation.matches[0].estimate if explanation.matches else None
+        data: dict[str, Any] = {
+            "paid": facts.paid,
+            "refunded": facts.refunded,
+            "difference": explanation.difference,
+            "explained": explanation.explained,
+            "reason": explanation.reason,
+            "situation": dict(explanation.matches[0].departures) if explanation.matches else None,
+            "estimate": match.to_dict(exact=True) if match else None,
+            "lang": args.lang,
+            "explanation": text,
+        }
+        print(_dump(data))
+    else:
+        print(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["explain"]:
+        return explain_main(argv[1:])
     parser = build_parser()
     lang = _requested_language(argv)
     try:

@@ -34,6 +34,9 @@ MONEY_PARAMS = {
     "complementary",
     "you",
     "billed",
+    "paid",
+    "refunded",
+    "ticket",
 }
 PERCENT_PARAMS = {"level", "cap", "rate"}
 #: Rule key prefixes whose values are euros, and those that are percentages.

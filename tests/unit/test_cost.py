@@ -66,6 +66,80 @@ def test_medecin_traitant_is_asked_only_for_an_adult_at_the_doctor():
     assert needs_medecin_traitant("specialist", "40")
     assert not needs_medecin_traitant("gp", "12")
     assert not needs_medecin_traitant("dentist", None)
+    # Issue 17: the calculator decides, and every doctor's consultation depends on it for an adult.
+    for care in ("psychiatrist", "gynecologist", "pediatrician", "teleconsultation"):
+        assert needs_medecin_traitant(care, "40"), care
+    assert not needs_medecin_traitant("pediatrician", "5")
+
+
+@pytest.mark.parametrize(
+    "fields, missing",
+    [
+        ({}, ["care", "price", "medecin_traitant", "mutuelle"]),
+        ({"care": "gp"}, ["medecin_traitant", "mutuelle"]),  # the €30 tariff is the default price
+        ({"care": "gp", "price": "30"}, ["medecin_traitant", "mutuelle"]),
+        ({"care": "psychiatrist", "age": "40", "mutuelle": "none"}, ["medecin_traitant"]),
+        ({"care": "gp", "age": "10"}, ["mutuelle"]),
+        ({"care": "dentist"}, ["price", "mutuelle"]),
+        ({"care": "hospital", "mutuelle": "100"}, ["price"]),
+        ({"care": "emergency"}, ["mutuelle"]),
+        ({"care": "gp", "mutuelle": "css"}, []),  # the CSS: no hors-parcours penalty, nothing else to ask
+        ({"care": "psychologist", "age": "2"}, []),  # not covered before 3: nothing changes the answer
+    ],
+)
+def test_only_the_questions_that_change_the_estimate_are_missing(fields, missing):
+    from bot.cost import missing_questions
+
+    assert missing_questions(fields) == missing
+
+
+def test_without_a_price_the_official_tariff_is_used_and_said():
+    from bot.cost import build_cost_answer
+
+    answer = build_cost_answer({"care": "gp", "medecin_traitant": "yes", "mutuelle": "none"}, "en")
+    assert answer.payload["price"] == 30.0
+    assert "€19.00" in answer.headline and "€11.00" in answer.headline
+    assert "official tariff of €30.00" in answer.assumption
+    fr = build_cost_answer({"care": "psychiatrist", "age": "40", "medecin_traitant": "yes", "mutuelle": "none"}, "fr")
+    assert "tarif officiel de 57,00 €" in fr.assumption
+
+
+@pytest.mark.parametrize(
+    "care, first",
+    [("dentist", "23"), ("hospital", "500"), ("ambulance", "50"), (None, "30"), ("gp", "30")],
+)
+def test_price_buttons_fit_the_care(care, first):
+    from bot.cost import price_options
+
+    options = price_options(care)
+    assert len(options) == 3 and options[0] == first
+    assert all(Decimal(o) > 0 for o in options)
+    assert price_options("hospital") != price_options("dentist")
+
+
+@pytest.mark.parametrize(
+    "text, paid, refunded, care",
+    [
+        ("My GP charged €30 and ameli paid me €19", "30", "19", "gp"),
+        ("Why did I get €19 back for €30?", "30", "19", None),
+        ("j'ai payé 30 € chez le généraliste et la sécu m'a remboursé 19 €", "30", "19", "gp"),
+        ("On m'a remboursé 5,50 € pour une boîte de médicament à 10 €", "10", "5.50", "medication"),
+    ],
+)
+def test_a_refund_question_gives_what_was_paid_and_refunded(text, paid, refunded, care):
+    from bot.cost import parse_refund_question
+
+    facts = parse_refund_question(text)
+    assert facts is not None
+    assert (facts.paid, facts.refunded, facts.care) == (Decimal(paid), Decimal(refunded), care)
+
+
+def test_a_cost_question_is_not_a_refund_question():
+    from bot.cost import parse_refund_question
+
+    assert parse_refund_question("How much will I get back for a €30 GP visit?") is None
+    assert parse_refund_question("Combien je paie chez le dermatologue à 50 euros ?") is None
+    assert parse_refund_question("ameli refunded me") is None  # no amounts
 
 
 @pytest.mark.parametrize("lang, you, billed", [("en", "€11.00", "€30.00"), ("fr", "11,00 €", "30,00 €")])
@@ -76,7 +150,9 @@ def test_the_answer_has_a_chart_payload_that_adds_up_in_the_users_language(lang,
     assert [part["part"] for part in payload["parts"]] == ["statutory", "complementary", "you"]
     assert sum(Decimal(str(p["amount"])) for p in payload["parts"]) == Decimal(str(payload["billed"]))
     assert you in payload["text"] and billed in payload["text"]
-    assert set(payload) == {"type", "lang", "care", "date", "currency", "billed", "parts", "text"}
+    assert set(payload) == {
+        "type", "lang", "care", "date", "currency", "billed", "price", "parts", "text", "headline", "assumption", "details"
+    }
     assert all(set(p) == {"part", "label", "amount", "percent"} for p in payload["parts"])
     assert you in explanation
 
