@@ -53,6 +53,10 @@ OFFICIAL_HOSTS = (
     "france-visas.gouv.fr",
     "sante.fr",
     "arretonslesviolences.gouv.fr",
+    "complementaire-sante-solidaire.gouv.fr",
+    "inc-conso.fr",  # Institut national de la consommation, a public body
+    "data.gouv.fr",  # the State's open-data portal (the Cnam's description of the ameli health directory)
+    "crous-rennes.fr",  # a Crous, the public body that collects the CVEC
 )
 # Path segments of a site's home or section hub: a page made only of these supports no fact.
 LANDING_SEGMENTS = {"", "assure", "fr", "en", "particuliers", "professionnels", "vosdroits", "accueil", "home"}
@@ -193,6 +197,19 @@ def test_every_article_cites_an_official_https_source(articles):
         if not any(s.startswith("https://") and _host_is_official(s) for s in a.sources)
     ]
     assert not problems, "no https source on ameli.fr or service-public.fr:\n" + "\n".join(problems)
+
+
+def test_no_section_rests_on_a_landing_page(articles):
+    """A site's home page states no fact: each section names the page(s) that say what it says."""
+    problems = []
+    for a in articles:
+        for heading, urls in section_sources(a):
+            if all(is_landing_page(url) for url in urls):
+                problems.append(f"{a.path.name} ({a.lang}) § {heading!r}: only {list(urls)}")
+        problems += [
+            f"{a.path.name} ({a.lang}): front matter cites the landing page {u}" for u in a.sources if is_landing_page(u)
+        ]
+    assert not problems, "cite the page that states the facts, not a home page:\n" + "\n".join(problems)
 
 
 def test_every_section_lists_two_to_four_questions(articles):
