@@ -1,5 +1,5 @@
 // The calculator's cost breakdown as a stacked bar (SVG) with a table beside it: the table is what screen readers
-// and copy-paste get, the bar is for the eye.
+// and copy-paste get, the bar is for the eye (aria-hidden), then the calculation behind a disclosure.
 
 import { renderMarkdown } from "./markdown.js";
 
@@ -42,15 +42,13 @@ export function renderCostBreakdown(doc, entry, labels) {
   if (entry.date) caption.appendChild(doc.createTextNode(` · ${labels.estimateOn} ${formatDate(entry.date, language)}`));
   figure.appendChild(caption);
 
-  const summary = entry.parts
-    .map((p) => `${p.label}: ${formatMoney(p.amount, entry.currency, language)}`)
-    .join(", ");
   const svg = doc.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", "0 0 100 12");
   svg.setAttribute("preserveAspectRatio", "none");
   svg.setAttribute("class", "es-cost-bar");
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", `${labels.costChart}: ${summary}`);
+  // For the eye only: the table below carries the same figures, and screen readers read them once, there.
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
   let x = 0;
   for (const part of entry.parts) {
     const width = (part.amount / total) * 100;
@@ -91,12 +89,19 @@ export function renderCostBreakdown(doc, entry, labels) {
   }
   figure.appendChild(table);
 
-  if (entry.text) {
+  // "How this is calculated": the calculator's steps, assumptions and dated, sourced rules (`details`, CommonMark),
+  // one click away; payloads without it (older servers) put their explanation in `text`.
+  const calculation = entry.details || entry.text;
+  if (calculation) {
     const details = doc.createElement("details");
+    details.className = "es-cost-details";
     const summaryElement = doc.createElement("summary");
     summaryElement.textContent = labels.costDetails;
     details.appendChild(summaryElement);
-    details.appendChild(renderMarkdown(doc, entry.text, labels));
+    const body = doc.createElement("div");
+    body.className = "es-cost-details-body";
+    body.appendChild(renderMarkdown(doc, calculation, labels));
+    details.appendChild(body);
     figure.appendChild(details);
   }
   return figure;

@@ -324,3 +324,26 @@ export function externalLink(doc, href, children, labels = {}) {
   }
   return a;
 }
+
+/** The text without markdown marks, for a plain-text file: paragraphs apart, "- " and "1. " items, links as
+ * "label (address)" when the label is not the address itself. */
+export function toPlainText(source) {
+  const inline = (nodes) =>
+    nodes
+      .map((node) => {
+        if (node.type === "text" || node.type === "code") return node.text;
+        const inner = inline(node.children || []);
+        if (node.type === "link" && inner !== node.href && `${inner}/` !== node.href && !/^mailto:|^tel:/.test(node.href)) {
+          return `${inner} (${node.href})`;
+        }
+        return inner;
+      })
+      .join("");
+  return parseMarkdown(source)
+    .map((block) => {
+      if (block.type === "p") return block.lines.map(inline).join("\n");
+      const start = block.start ?? 1;
+      return block.items.map((item, index) => `${block.type === "ol" ? `${start + index}.` : "-"} ${inline(item)}`).join("\n");
+    })
+    .join("\n\n");
+}

@@ -58,6 +58,8 @@ export function customEntry(custom) {
       billed: num(custom.billed),
       parts,
       text: str(custom.text, MAX_TEXT),
+      // "How this is calculated": the steps, assumptions and rules with their dates and sources (CommonMark).
+      details: str(custom.details, MAX_TEXT),
     };
   }
   if (custom.type === "letter") {
@@ -74,7 +76,11 @@ export function entriesFromBotMessage(message) {
   const entries = [];
   const text = str(message.text, MAX_TEXT);
   const buttons = buttonsOf(message.buttons || message.quick_replies);
-  if (text || buttons.length) entries.push({ kind: "text", text, buttons });
+  if (text || buttons.length) {
+    const entry = { kind: "text", text, buttons };
+    if (message.keep === "checklist") entry.keep = "checklist"; // our channel marks the personal checklist
+    entries.push(entry);
+  }
   const custom = "custom" in message ? message.custom : message.type ? message : null;
   const entry = customEntry(custom);
   if (entry) entries.push(entry);

@@ -1,5 +1,6 @@
 // Rasa's socket.io channel: `session_request` / `session_confirm` with a session id kept by the page (so the
-// conversation continues after a reload), `user_uttered` out, `bot_uttered` in. Messages typed while the
+// conversation continues after a reload), `user_uttered` out, `bot_uttered` in, and from our channel
+// `session_language` (the conversation's language after each turn) and `bad_request` (a message it could not read). Messages typed while the
 // connection is down wait in a queue and leave once the session is confirmed again. Websocket first; where a
 // proxy blocks websockets, HTTP long-polling: at once when the websocket fails (tryAllTransports), and after the
 // first failed attempt when the websocket is cut before the handshake (see fallBackToPolling).
@@ -7,7 +8,7 @@
 import { io } from "socket.io-client";
 
 export class RasaSocket {
-  constructor({ serverUrl, path = "/socket.io", getSessionId, onBotMessage, onStatus }) {
+  constructor({ serverUrl, path = "/socket.io", getSessionId, onBotMessage, onStatus, onLanguage = () => {}, onBadRequest = () => {} }) {
     this.getSessionId = getSessionId;
     this.onBotMessage = onBotMessage;
     this.onStatus = onStatus;
@@ -23,6 +24,9 @@ export class RasaSocket {
       this.flush();
     });
     this.socket.on("bot_uttered", (message) => this.onBotMessage(message));
+    // After each turn, the language the conversation is in now (bot/channels/socketio.py).
+    this.socket.on("session_language", (event) => onLanguage(event && event.language));
+    this.socket.on("bad_request", (problem) => onBadRequest(problem));
     this.socket.on("disconnect", () => {
       this.confirmed = false;
       this.onStatus("offline");

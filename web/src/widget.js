@@ -3,6 +3,7 @@
 
 import { renderCostBreakdown } from "./chart.js";
 import { normaliseLanguage, STRINGS } from "./i18n.js";
+import { downloadText, keptItem, linksOf, openPrintView } from "./keep.js";
 import { externalLink, renderMarkdown, safeHref } from "./markdown.js";
 import { entriesFromBotMessage } from "./messages.js";
 import { ConversationStore } from "./store.js";
@@ -12,6 +13,7 @@ import styles from "./styles.css";
 const TYPING_TIMEOUT_MS = 60000;
 const TYPING_QUIET_MS = 1200;
 const SWITCH_PAYLOAD = /^\/switch_language\{\s*"language"\s*:\s*"(en|fr)"\s*\}$/;
+let instances = 0; // ids stay unique with several widgets on one page
 
 function el(doc, tag, attributes = {}, text) {
   const element = doc.createElement(tag);
@@ -37,12 +39,16 @@ export class ExpatSanteWidget {
     if (open) this.store.state.open = true;
     this.host = host || this.doc.body.appendChild(el(this.doc, "div", { class: "expat-sante-widget" }));
     this.typingTimers = [];
+    instances += 1;
+    this.uid = `es-${instances}`;
     this.transport = new RasaSocket({
       serverUrl: this.serverUrl,
       path: socketPath,
       getSessionId: () => this.store.state.sessionId,
       onBotMessage: (message) => this.receive(message),
       onStatus: (status) => this.showStatus(status),
+      onLanguage: (language) => this.followLanguage(language),
+      onBadRequest: (problem) => this.showProblem(problem),
     });
   }
 
@@ -58,15 +64,16 @@ export class ExpatSanteWidget {
     root.appendChild(style);
 
     this.root = el(doc, "div", { class: "es-root" });
-    this.launcher = el(doc, "button", { type: "button", class: "es-launcher", "aria-controls": "es-panel" });
+    const id = (name) => `${this.uid}-${name}`;
+    this.launcher = el(doc, "button", { type: "button", class: "es-launcher", "aria-controls": id("panel") });
     this.launcherLabel = el(doc, "span");
     this.launcher.append(el(doc, "span", { class: "es-launcher-icon", "aria-hidden": "true" }, "💬"), this.launcherLabel);
     this.launcher.addEventListener("click", () => this.setOpen(!this.store.state.open));
 
-    this.panel = el(doc, "section", { class: "es-panel", id: "es-panel", role: "region", "aria-labelledby": "es-title" });
+    this.panel = el(doc, "section", { class: "es-panel", id: id("panel"), role: "region", "aria-labelledby": id("title") });
     const header = el(doc, "header", { class: "es-header" });
     const titles = el(doc, "div", { class: "es-titles" });
-    this.titleElement = el(doc, "h2", { id: "es-title" });
+    this.titleElement = el(doc, "h2", { id: id("title") });
     this.subtitleElement = el(doc, "p", { class: "es-subtitle" });
     titles.append(this.titleElement, this.subtitleElement);
     const tools = el(doc, "div", { class: "es-tools" });
@@ -86,8 +93,8 @@ export class ExpatSanteWidget {
     this.status = el(doc, "p", { class: "es-status", role: "status", "aria-live": "polite" });
 
     this.form = el(doc, "form", { class: "es-form" });
-    this.inputLabel = el(doc, "label", { for: "es-input", class: "es-sr-only" });
-    this.input = el(doc, "textarea", { id: "es-input", rows: "2", maxlength: "2000", autocomplete: "off" });
+    this.inputLabel = el(doc, "label", { for: id("input"), class: "es-sr-only" });
+    this.input = el(doc, "textarea", { id: id("input"), class: "es-input", rows: "2", maxlength: "2000", autocomplete: "off" });
     this.sendButton = el(doc, "button", { type: "submit", class: "es-send" });
     this.form.append(this.inputLabel, this.input, this.sendButton);
     this.form.addEventListener("submit", (event) => {
@@ -128,9 +135,12 @@ export class ExpatSanteWidget {
     this.launcher.setAttribute("aria-label", l.openChat);
     this.titleElement.textContent = l.title;
     this.subtitleElement.textContent = l.subtitle;
-    this.languageButton.textContent = l.languageToggle;
-    this.languageButton.setAttribute("lang", this.language === "en" ? "fr" : "en");
-    this.languageButton.setAttribute("aria-label", l.languageToggleLabel);
+    // "Français – the assistant will answer in French": each part marked with its own language.
+    const other = this.language === "en" ? "fr" : "en";
+    this.languageButton.replaceChildren(
+      el(this.doc, "span", { lang: other }, l.languageToggle),
+      el(this.doc, "span", { class: "es-sr-only", lang: this.language }, l.languageToggleHint),
+    );
     this.newButton.textContent = l.newConversation;
     this.closeButton.setAttribute("aria-label", l.closeChat);
     this.log.setAttribute("aria-label", l.messages);
@@ -144,14 +154,49 @@ export class ExpatSanteWidget {
   }
 
   switchLanguage(language) {
-    const next = normaliseLanguage(language);
-    if (next === this.language) return;
+    if (!this.setLanguage(language)) return;
+    // An explicit switch, which the bot confirms in the new language (see data/ and domain.yml).
+    this.post(`/switch_language{"language": "${this.language}"}`);
+  }
+
+  /** The interface in `language` (and a note saying so); false when it already was. */
+  setLanguage(language) {
+    const next = normaliseLanguage(language, this.language);
+    if (next === this.language) return false;
     this.language = next;
     this.store.state.language = next;
     this.applyLanguage();
-    this.addEntry({ from: "system", kind: "note", text: this.labels.languageNote });
-    // An explicit switch, which the bot confirms in the new language (see data/ and domain.yml).
-    this.post(`/switch_language{"language": "${next}"}`);
+    this.addEntry({ from: "system", kind: "note", text: this.labels.languageNote, lang: next });
+    return true;
+  }
+
+  /**
+   * The server's `session_language` after a turn: the language the conversation is in now (the user wrote in the
+   * other one, or asked to switch). The bot messages of that turn are marked with it, and the interface follows.
+   */
+  followLanguage(language) {
+    const reported = normaliseLanguage(language, "");
+    if (!reported) return;
+    const entries = this.store.state.entries;
+    let changed = false;
+    for (let index = entries.length - 1; index >= 0 && entries[index].from !== "user"; index -= 1) {
+      const entry = entries[index];
+      if (entry.from === "bot" && !entry.lang) {
+        entry.lang = reported;
+        changed = true;
+        const old = this.log.querySelector(`[data-entry="${entry.id}"]`);
+        if (old) old.replaceWith(this.renderEntry(entry));
+      }
+    }
+    if (changed) this.store.save();
+    this.setLanguage(reported);
+  }
+
+  /** A message the server could not read (socket.io `bad_request`): said in the conversation, typing stops. */
+  showProblem(problem) {
+    const text = problem && typeof problem.message === "string" ? problem.message.slice(0, 1000) : "";
+    this.stopTyping();
+    if (text) this.addEntry({ from: "system", kind: "note", text });
   }
 
   setOpen(open, { focus = true } = {}) {
@@ -175,13 +220,32 @@ export class ExpatSanteWidget {
   // ----- conversation
 
   newConversation() {
+    this.startOver();
+    this.renderHistory();
+    this.status.textContent = this.labels.newConversationDone;
+    this.input.focus();
+  }
+
+  /** A new session id, nothing left of the old conversation in storage or on the page. */
+  startOver() {
     this.store.restart();
     this.stopTyping();
     this.log.replaceChildren();
-    this.renderHistory();
     this.transport.restart();
-    this.status.textContent = this.labels.newConversationDone;
-    this.input.focus();
+  }
+
+  /**
+   * The bot confirmed "delete my data" (its message carries `forget`): the server has deleted the conversation, so
+   * the browser forgets it too. The confirmation is shown, and not stored: after a reload the page is empty.
+   */
+  forgetConversation(entries) {
+    this.startOver();
+    const at = new Date().toISOString();
+    for (const entry of entries) {
+      this.log.appendChild(this.renderEntry({ id: `forgotten-${Math.random().toString(36).slice(2, 8)}`, at, from: "bot", ...entry, buttons: [] }));
+    }
+    this.log.appendChild(this.renderEntry({ id: "forgotten-note", at, from: "system", kind: "note", text: this.labels.forgotten }));
+    this.scrollToEnd();
   }
 
   sendTyped() {
@@ -200,6 +264,10 @@ export class ExpatSanteWidget {
 
   receive(message) {
     const entries = entriesFromBotMessage(message);
+    if (message && message.forget === true) {
+      this.forgetConversation(entries);
+      return;
+    }
     if (entries.length) this.noteBotActivity();
     for (const entry of entries) this.addEntry({ from: "bot", ...entry });
   }
@@ -249,6 +317,7 @@ export class ExpatSanteWidget {
         body.appendChild(renderMarkdown(doc, entry.text, l));
       }
       if (entry.buttons && entry.buttons.length) body.appendChild(this.renderButtons(entry));
+      if (from === "bot" && entry.keep === "checklist") body.appendChild(this.renderKeepTools(entry, "checklist"));
     } else if (entry.kind === "citation") {
       body.appendChild(this.renderCitation(entry));
     } else if (entry.kind === "cost") {
@@ -342,8 +411,53 @@ export class ExpatSanteWidget {
       const ok = await this.copyText(entry.text);
       this.status.textContent = ok ? this.labels.copied : this.labels.copyFailed;
     });
-    box.append(text, copy);
+    const tools = this.renderKeepTools(entry, "letter");
+    tools.prepend(copy);
+    box.append(text, tools);
     return box;
+  }
+
+  // ----- keeping the checklist and the letter: a printable view and a plain-text file
+
+  renderKeepTools(entry, kind) {
+    const l = this.labels;
+    const group = el(this.doc, "div", { class: "es-keep", role: "group" });
+    const print = el(this.doc, "button", { type: "button", class: "es-keep-print", "aria-label": kind === "checklist" ? l.printChecklist : l.printLetter }, l.print);
+    const save = el(this.doc, "button", { type: "button", class: "es-keep-save", "aria-label": kind === "checklist" ? l.saveChecklist : l.saveLetter }, l.saveText);
+    print.addEventListener("click", () => {
+      const item = this.keptItemOf(entry, kind);
+      if (!openPrintView(this.win, item)) {
+        downloadText(this.win, item);
+        this.status.textContent = this.labels.popupBlocked;
+      }
+    });
+    save.addEventListener("click", () => {
+      downloadText(this.win, this.keptItemOf(entry, kind));
+      this.status.textContent = this.labels.saved;
+    });
+    group.append(print, save);
+    return group;
+  }
+
+  /** The checklist or letter of `entry` in its own language, with the sources of the answer it came in. */
+  keptItemOf(entry, kind) {
+    const entries = this.store.state.entries;
+    let index = entries.findIndex((e) => e.id === entry.id);
+    const sources = [];
+    if (index !== -1) {
+      // The answer it belongs to: from the user's last message before it to the user's next one.
+      let first = index;
+      while (first > 0 && entries[first - 1].from !== "user") first -= 1;
+      for (index = first; index < entries.length && (index === first || entries[index].from !== "user"); index += 1) {
+        const other = entries[index];
+        if (other.from !== "bot" || other === entry) continue;
+        if (other.kind === "citation" && safeHref(other.source)) sources.push({ title: other.title || other.source, href: safeHref(other.source) });
+        if (other.kind === "text" && other.text) sources.push(...linksOf(other.text));
+      }
+    }
+    const lang = normaliseLanguage(entry.lang || this.language);
+    // A checklist carries its own sources; a letter gets those of the advice it came with.
+    return keptItem({ kind, lang, title: kind === "letter" ? entry.title : "", text: entry.text, sources: kind === "letter" ? sources : [] });
   }
 
   async copyText(text) {
