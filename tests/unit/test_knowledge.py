@@ -28,7 +28,13 @@ REPO = Path(__file__).resolve().parents[2]
 KNOWLEDGE = REPO / "knowledge"
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 
-RUN_LENGTH = 12  # words in a row shared with a seed guide that count as copying
+RUN_LENGTH = 8  # words in a row shared with a seed guide that count as copying
+# Official titles and on-screen messages that an article may quote as such (in quotes, naming where they come from):
+# their words are not counted as copied. Add the exact words of the title or message only, nothing around them.
+QUOTED_AS_SUCH = (
+    "Demande d'ouverture des droits à l'assurance maladie",  # the title of form S1106 (Cerfa 15763)
+    "ne vous permet pas de créer immédiatement votre compte",  # the ameli message when an account cannot be created
+)
 MIN_TOPICS = 30
 SECTION_WORDS = (40, 150)
 
@@ -82,9 +88,27 @@ def word_runs(text: str, length: int = RUN_LENGTH) -> set[tuple[str, ...]]:
     return {tuple(tokens[i : i + length]) for i in range(len(tokens) - length + 1)}
 
 
-def copied_runs(text: str, runs: set[tuple[str, ...]], length: int = RUN_LENGTH) -> list[str]:
-    """Every run of ``length`` words of ``text`` that is also in ``runs`` (the seeds'), as readable strings."""
-    return sorted(" ".join(run) for run in word_runs(text, length) & runs)
+def copied_runs(
+    text: str, runs: set[tuple[str, ...]], length: int = RUN_LENGTH, quoted: tuple[str, ...] = QUOTED_AS_SUCH
+) -> list[str]:
+    """Every run of ``length`` words of ``text`` that is also in ``runs`` (the seeds'), as readable strings.
+
+    A run made only of the words of an allowed quotation (``quoted``) does not count; a run that goes beyond the
+    quotation, into the words around it, still does.
+    """
+    tokens = words(text)
+    allowed: set[int] = set()  # positions of words that belong to an allowed quotation
+    for phrase in quoted:
+        quote = words(phrase)
+        for start in range(len(tokens) - len(quote) + 1):
+            if tokens[start : start + len(quote)] == quote:
+                allowed.update(range(start, start + len(quote)))
+    found = set()
+    for start in range(len(tokens) - length + 1):
+        run = tuple(tokens[start : start + length])
+        if run in runs and not all(i in allowed for i in range(start, start + length)):
+            found.add(" ".join(run))
+    return sorted(found)
 
 
 def seed_runs(folder: Path) -> set[tuple[str, ...]]:
@@ -271,7 +295,7 @@ def test_only_reference_phone_numbers_forms_and_official_urls():
     assert not problems, "\n".join(problems)
 
 
-def test_no_run_of_twelve_words_from_a_seed_guide():
+def test_no_run_of_eight_words_from_a_seed_guide():
     if not SEEDS.is_dir():
         pytest.skip(f"seed guides not found at {SEEDS}: cannot check for copied sentences here")
     runs = seed_runs(SEEDS)
@@ -313,16 +337,29 @@ def _write_twins(folder: Path, topic: str, body_en: str, body_fr: str | None = N
         (folder / lang / f"{topic}.md").write_text(ARTICLE.format(id=topic, lang=lang, body=body), "utf-8")
 
 
-def test_checker_catches_a_planted_twelve_word_run(tmp_path):
+def test_checker_catches_a_planted_eight_word_run(tmp_path):
     seed = "Some guide. You Should always send the form by registered mail so nothing gets lost, they say."
     (tmp_path / "seed.txt").write_text(seed, encoding="utf-8")
     runs = seed_runs(tmp_path)
-    planted = "Intro text — Should ALWAYS send the form, by registered mail: so nothing   gets lost!"
-    assert copied_runs(planted, runs) == ["should always send the form by registered mail so nothing gets lost"]
-    eleven_words = "you should always send the form by registered mail so nothing else"
-    assert copied_runs(eleven_words, runs) == []
+    assert RUN_LENGTH == 8
+    planted = "Intro text — Should ALWAYS send the form, by registered mail: or else."
+    assert copied_runs(planted, runs) == ["should always send the form by registered mail"]
+    seven_words = "you should always send the form by post"
+    assert copied_runs(seven_words, runs) == []
     own_words = "Post the form with a signed receipt, which proves the CPAM got it."
     assert copied_runs(own_words, runs) == []
+
+
+def test_an_allowed_quotation_is_not_copying_but_the_words_around_it_are(tmp_path):
+    seed = "I got the message “Votre situation actuelle ne vous permet pas de créer immédiatement votre compte ameli.”"
+    (tmp_path / "seed.txt").write_text(seed, encoding="utf-8")
+    runs = seed_runs(tmp_path)
+    quoted = ("ne vous permet pas de créer immédiatement votre compte",)
+    quote_only = 'The site says "… ne vous permet pas de créer immédiatement votre compte". Call 36 46.'
+    assert copied_runs(quote_only, runs, quoted=quoted) == []
+    assert copied_runs(quote_only, runs, quoted=()) != []  # without the allow-list it is a copied run
+    with_context = "Votre situation actuelle ne vous permet pas de créer immédiatement votre compte"
+    assert "votre situation actuelle ne vous permet pas de" in copied_runs(with_context, runs, quoted=quoted)
 
 
 def test_checker_catches_a_planted_broken_link_and_a_missing_twin(tmp_path):
