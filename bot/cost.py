@@ -213,7 +213,13 @@ def build_cost_answer(slots: dict[str, Any], lang: str) -> CostAnswer:
     result = estimate(EstimateRequest.from_fields(fields))
     data = result.to_dict(lang)
     parts = [
-        {"part": p["part"], "label": p["label"], "amount": p["amount"], "percent": p["percent"]}
+        {
+            "part": p["part"],
+            "label": p["label"],
+            "amount": p["amount"],
+            "percent": p["percent"],
+            "formatted": format_money(Decimal(str(p["amount"])), lang),
+        }
         for p in data["chart"]
     ]
     summary = _words()["summary"][lang].format(

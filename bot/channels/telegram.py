@@ -7,7 +7,9 @@ What it changes from Rasa 3.6's own Telegram connector (rasa.core.channels.teleg
 - any Bot API address (``TELEGRAM_API_BASE_URL``): a local Bot API server, or a test fake;
 - ``from.language_code`` reaches the dialogue as ``metadata.language``;
 - replies are sent as HTML, split under 4,096 characters; buttons become inline keyboards; button presses
-  are answered; /start, /language and /delete map to intents; unsupported updates are ignored.
+  are answered; /start, /language and /delete map to intents; unsupported updates are ignored;
+- a cost answer's ``cost_breakdown`` payload becomes a compact three-line breakdown with a "How this is
+  calculated" / "Détail du calcul" button that shows the calculation (kept in memory by the channel).
 Neither the token nor what users write is ever logged.
 """
 
@@ -35,8 +37,12 @@ from bot.channels.base import guarded
 from bot.channels.telegram_config import SECRET_HEADER, TelegramConfig
 from bot.channels.telegram_format import (
     CALLBACK_ANSWER_LIMIT,
+    DETAILS_GONE,
     ButtonPayloads,
+    CostDetails,
     citation,
+    cost_breakdown,
+    details_keyboard,
     keyboard_rows,
     preformatted,
     split_html,
@@ -90,13 +96,16 @@ class TelegramOutput(RasaTelegramOutput):
     def name(cls) -> Text:
         return "telegram"
 
-    def __init__(self, config: TelegramConfig, payloads: Optional[ButtonPayloads] = None) -> None:
+    def __init__(
+        self, config: TelegramConfig, payloads: Optional[ButtonPayloads] = None, details: Optional[CostDetails] = None
+    ) -> None:
         # Bot.__init__ only checks the token's shape: no network call, no session until the first request.
         Bot.__init__(
             self, config.token, server=TelegramAPIServer.from_base(config.api_base_url), timeout=REQUEST_TIMEOUT
         )
         self.config = config
         self.payloads = payloads or ButtonPayloads()
+        self.details = details or CostDetails()
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.send_html(recipient_id, to_html(text or ""))
@@ -124,6 +133,10 @@ class TelegramOutput(RasaTelegramOutput):
             await self.send_html(recipient_id, heading + preformatted(text))
         elif kind == "citation" and citation(json_message):
             await self.send_html(recipient_id, citation(json_message) or "")
+        elif kind == "cost_breakdown" and cost_breakdown(json_message):
+            rows = details_keyboard(json_message, self.details)
+            markup = InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+            await self.send_html(recipient_id, cost_breakdown(json_message) or "", reply_markup=markup)
         elif isinstance(text, str) and text.strip():
             await self.send_html(recipient_id, to_html(text))
         else:
@@ -202,6 +215,16 @@ class TelegramOutput(RasaTelegramOutput):
                 incoming.callback_message_id,
             )
 
+    async def send_details(self, incoming: Incoming) -> None:
+        """What a "How this is calculated" button shows: the calculation, or that it is no longer available."""
+        found = self.details.get(incoming.details_key or "")
+        if found is None:
+            text = DETAILS_GONE.get(incoming.language or "", DETAILS_GONE["en"])
+            await self.send_html(str(incoming.chat_id), to_html(text))
+            return
+        details, _ = found
+        await self.send_html(str(incoming.chat_id), to_html(details))
+
     async def close_session(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
@@ -230,6 +253,7 @@ class TelegramInput(RasaTelegramInput):
         self.webhook_url = config.webhook_url
         self.debug_mode = False
         self.payloads = ButtonPayloads()
+        self.details = CostDetails()
         self._output: Optional[TelegramOutput] = None
         self._recent_updates: OrderedDict[int, None] = OrderedDict()
         self._recent_limit = recent_updates
@@ -244,7 +268,7 @@ class TelegramInput(RasaTelegramInput):
         """The channel replies go through; None when Telegram is not configured. Never calls Telegram."""
         if self._output is None and self.config.enabled:
             try:
-                self._output = TelegramOutput(self.config, self.payloads)
+                self._output = TelegramOutput(self.config, self.payloads, self.details)
             except telegram_errors.ValidationError:
                 return None  # a malformed token, reported at start-up
         return self._output
@@ -297,6 +321,9 @@ class TelegramInput(RasaTelegramInput):
                 return response.json({"ok": True, "handled": False})
             if incoming.callback_query_id:
                 await out_channel.acknowledge_button(incoming)
+            if incoming.details_key:
+                await out_channel.send_details(incoming)
+                return response.json({"ok": True, "handled": True})
             if incoming.text is None:
                 return response.json({"ok": True, "handled": False})
             try:

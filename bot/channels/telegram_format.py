@@ -274,3 +274,69 @@ def keyboard_rows(buttons: list[dict], payloads: ButtonPayloads, vertical: bool 
     if vertical is None:
         vertical = len(keys) > 3 or any(len(key["text"]) > 20 for key in keys)
     return [[key] for key in keys] if vertical else ([keys] if keys else [])
+
+
+# --- The cost answer ----------------------------------------------------------------------------------------------
+
+#: Callback data of a "How this is calculated" button starts with this (never a Rasa payload, never a "#" key).
+DETAILS_PREFIX = "~"
+DETAILS_BUTTON = {"en": "How this is calculated", "fr": "Détail du calcul"}
+DETAILS_GONE = {
+    "en": "These details are no longer available: ask your question again to see them.",
+    "fr": "Ce détail n'est plus disponible : posez à nouveau votre question pour le voir.",
+}
+
+
+class CostDetails:
+    """The details of the cost answers sent, behind their "How this is calculated" button (bounded, in memory).
+
+    The details hold amounts and rules, nothing about the user; after a restart a key is unknown and the user is
+    told to ask again (``DETAILS_GONE``).
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._capacity = capacity
+        self._by_key: OrderedDict[str, tuple[str, str]] = OrderedDict()
+
+    def key_for(self, details: str, lang: str) -> str:
+        key = DETAILS_PREFIX + hashlib.sha256(f"{lang}\n{details}".encode("utf-8")).hexdigest()[:40]
+        self._by_key[key] = (details, lang)
+        self._by_key.move_to_end(key)
+        while len(self._by_key) > self._capacity:
+            self._by_key.popitem(last=False)
+        return key
+
+    def get(self, key: str) -> tuple[str, str] | None:
+        """(details, language) for a key this process issued, else None."""
+        return self._by_key.get(key)
+
+
+def _language(payload: dict) -> str:
+    lang = payload.get("lang")
+    return lang if lang in DETAILS_BUTTON else "en"
+
+
+def cost_breakdown(payload: dict) -> str | None:
+    """The compact breakdown of a ``cost_breakdown`` payload: one line per payer (label: amount), or None."""
+    lines = []
+    for part in payload.get("parts") or []:
+        if not isinstance(part, dict) or not isinstance(part.get("label"), str):
+            continue
+        amount = part.get("formatted")
+        if not isinstance(amount, str):
+            value = part.get("amount")
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                continue
+            amount = f"{value:.2f} €"
+        lines.append(f"{_escape(part['label'])} : <b>{_escape(amount)}</b>" if _language(payload) == "fr"
+                     else f"{_escape(part['label'])}: <b>{_escape(amount)}</b>")
+    return "\n".join(lines) or None
+
+
+def details_keyboard(payload: dict, details: CostDetails) -> list[list[dict]]:
+    """The inline keyboard of the breakdown: "How this is calculated" when the payload has details, else none."""
+    text = payload.get("details")
+    if not isinstance(text, str) or not text.strip():
+        return []
+    lang = _language(payload)
+    return [[{"text": DETAILS_BUTTON[lang], "callback_data": details.key_for(text, lang)}]]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.guard import EMPTY_TRIGGER, TOO_LONG_TRIGGER, guard_text
+from bot.channels.telegram_format import DETAILS_PREFIX
 
 #: Messages that carry something the user sent on purpose but no text: answered with the "type your question" reply.
 _MEDIA_WITHOUT_TEXT = ("photo", "voice", "audio", "video", "video_note", "document", "location", "contact", "venue")
@@ -57,6 +58,7 @@ class Incoming:
     callback_query_id: str | None = None
     callback_message_id: int | None = None
     button_title: str | None = None
+    details_key: str | None = None  # a "How this is calculated" button: shown by the channel, not sent to Rasa
 
     @property
     def metadata(self) -> dict[str, str]:
@@ -123,6 +125,9 @@ def _parse_callback(query: Any, payloads: Any) -> Incoming | None:
     if chat_id is None or not isinstance(data, str):
         # Still answered (the client shows a spinner until then), but nothing reaches the dialogue.
         return Incoming(0, None, language, query["id"])
+    if data.startswith(DETAILS_PREFIX):
+        message_id = message.get("message_id") if isinstance(message.get("message_id"), int) else None
+        return Incoming(chat_id, None, language, query["id"], message_id, title, details_key=data)
     payload = payloads.payload(data) if payloads is not None else data
     if payload is None:
         payload = title  # a key issued before a restart: the button's title is the next best thing

@@ -238,3 +238,57 @@ def test_secrets_never_show_in_the_configuration_repr() -> None:
     assert config.redact("url /bot42:abc-DEF/sendMessage topsecret") == "url /bot***/sendMessage ***"
     assert config.problems() == []
     assert TelegramConfig.from_env({"TELEGRAM_TOKEN": "42:abc"}).problems()  # no secret: refused, and said so
+
+
+# --- The cost answer: a compact breakdown and a "How this is calculated" button -----------------------------------
+
+
+def _cost_payload(lang: str) -> dict:
+    from bot.cost import build_cost_answer
+
+    slots = {"care": "gp", "price": "30", "medecin_traitant": "yes", "mutuelle": "none"}
+    return build_cost_answer(slots, lang).payload
+
+
+@pytest.mark.parametrize(
+    "lang, lines, button",
+    [
+        ("en", ["Sécurité sociale: €19.00", "Complementary cover: €0.00", "You: €11.00"], "How this is calculated"),
+        ("fr", ["Sécurité sociale : 19,00 €", "Complémentaire : 0,00 €", "Vous : 11,00 €"], "Détail du calcul"),
+    ],
+)
+def test_a_cost_breakdown_is_three_lines_and_a_details_button(lang, lines, button):
+    from bot.channels.telegram_format import DETAILS_PREFIX, CostDetails, cost_breakdown, details_keyboard
+
+    payload = _cost_payload(lang)
+    text, _ = parse(cost_breakdown(payload))
+    assert text.split("\n") == lines
+    details = CostDetails()
+    [[key]] = details_keyboard(payload, details)
+    assert key["text"] == button
+    assert key["callback_data"].startswith(DETAILS_PREFIX) and len(key["callback_data"].encode()) <= CALLBACK_DATA_LIMIT
+    assert details.get(key["callback_data"]) == (payload["details"], lang)
+    # The details render as a Telegram message with the numbered steps and bullet lists kept.
+    shown, _ = parse(to_html(payload["details"]))
+    assert "\n1. " in shown and "\n• " in shown
+
+
+def test_a_details_button_press_is_for_the_channel_not_the_dialogue():
+    payload = _cost_payload("en")
+    from bot.channels.telegram_format import CostDetails, details_keyboard
+
+    [[key]] = details_keyboard(payload, CostDetails())
+    sent = {"message_id": 7, "chat": {"id": 4242, "type": "private"}, "reply_markup": {"inline_keyboard": [[key]]}}
+    incoming = parse_update(callback_update(sent, key["callback_data"]), ButtonPayloads())
+    assert incoming.text is None and incoming.details_key == key["callback_data"]
+    assert incoming.button_title == "How this is calculated"
+
+
+def test_a_breakdown_without_parts_or_details_sends_nothing_extra():
+    from bot.channels.telegram_format import CostDetails, cost_breakdown, details_keyboard
+
+    assert cost_breakdown({"type": "cost_breakdown", "parts": []}) is None
+    assert details_keyboard({"type": "cost_breakdown", "lang": "en"}, CostDetails()) == []
+    capped = CostDetails(capacity=2)
+    keys = [capped.key_for(f"details {i}", "en") for i in range(3)]
+    assert capped.get(keys[0]) is None and capped.get(keys[2]) == ("details 2", "en")

@@ -153,7 +153,8 @@ def test_the_answer_has_a_chart_payload_that_adds_up_in_the_users_language(lang,
     assert set(payload) == {
         "type", "lang", "care", "date", "currency", "billed", "price", "parts", "text", "headline", "assumption", "details"
     }
-    assert all(set(p) == {"part", "label", "amount", "percent"} for p in payload["parts"])
+    assert all(set(p) == {"part", "label", "amount", "percent", "formatted"} for p in payload["parts"])
+    assert payload["parts"][2]["formatted"] == you
     assert you in explanation
 
 
