@@ -422,8 +422,10 @@ export class ExpatSanteWidget {
   renderKeepTools(entry, kind) {
     const l = this.labels;
     const group = el(this.doc, "div", { class: "es-keep", role: "group" });
-    const print = el(this.doc, "button", { type: "button", class: "es-keep-print", "aria-label": kind === "checklist" ? l.printChecklist : l.printLetter }, l.print);
-    const save = el(this.doc, "button", { type: "button", class: "es-keep-save", "aria-label": kind === "checklist" ? l.saveChecklist : l.saveLetter }, l.saveText);
+    const print = el(this.doc, "button", { type: "button", class: "es-keep-print" }, l.print);
+    print.appendChild(el(this.doc, "span", { class: "es-sr-only" }, kind === "checklist" ? l.printChecklist : l.printLetter));
+    const save = el(this.doc, "button", { type: "button", class: "es-keep-save" }, l.saveText);
+    save.appendChild(el(this.doc, "span", { class: "es-sr-only" }, kind === "checklist" ? l.saveChecklist : l.saveLetter));
     print.addEventListener("click", () => {
       const item = this.keptItemOf(entry, kind);
       if (!openPrintView(this.win, item)) {
