@@ -53,11 +53,36 @@ def _active_loop(tracker: Tracker) -> str | None:
 
 
 def field_events(tracker: Tracker) -> list[dict[str, Any]]:
-    """Form fields found in the user's latest message, when it belongs to a flow."""
+    """Form fields found in the user's latest message. Outside a form every message is read for every flow's
+    fields, so that whatever the user said earlier ("I'm a British retiree", "I have no mutuelle") prefills the
+    forms they accept later; inside a form, see ``_in_form_events``."""
     intent, loop, text = latest_intent(tracker), _active_loop(tracker), latest_text(tracker)
     if not text:
         return []
-    requested = tracker.get_slot("requested_slot") if loop else None
+    if loop:
+        return _in_form_events(tracker, intent, loop, text)
+    if intent in ("switch_language", "delete_my_data"):
+        return []
+    found: dict[str, Any] = {
+        "situation": recognise_situation(text),
+        "nationality": recognise_nationality(text),
+        "time_in_france": parse_residence(text),
+        "file_status": recognise_status(text),
+        "file_since": parse_since(text),
+    }
+    events = [SlotSet(name, value) for name, value in found.items() if value is not None]
+    fields = extract_cost_fields(text)
+    if "care" in fields:
+        # A new care: the price and age said for the previous one no longer hold.
+        events += [SlotSet(name, fields.get(name)) for name in COST_SLOTS]
+    events += [SlotSet(name, value) for name, value in fields.items() if name not in COST_SLOTS]
+    return events
+
+
+def _in_form_events(tracker: Tracker, intent: str | None, loop: str, text: str) -> list[dict[str, Any]]:
+    """Inside a form, a message of a flow is read for that form's fields; a message of another intent only for the
+    question just asked, and only when it is a statement."""
+    requested = tracker.get_slot("requested_slot")
     if intent not in FLOW_INTENTS:
         # The NLU is sometimes sure of the wrong intent for a plain answer ("I work as a plumber" read as "what
         # can you do"). A statement, in reply to the form's question, that the question's own parser understands
@@ -68,22 +93,12 @@ def field_events(tracker: Tracker) -> list[dict[str, Any]]:
         value = reader(text) if reader else None
         return [SlotSet(requested, value)] if value is not None else []
     found: dict[str, Any] = {}
-    if loop == "enrolment_form" or (intent == "start_enrolment" and loop is None):
-        found.update(
-            situation=recognise_situation(text) if loop is None else None,
-            nationality=recognise_nationality(text),
-            time_in_france=parse_residence(text),
-        )
-    elif loop == "file_form" or (intent == "file_problem" and loop is None):
+    if loop == "enrolment_form":
+        found.update(nationality=recognise_nationality(text), time_in_france=parse_residence(text))
+    elif loop == "file_form":
         found.update(file_status=recognise_status(text), file_since=parse_since(text))
-    elif loop == "cost_form" or (intent == "ask_cost" and loop is None):
-        fields = extract_cost_fields(text, requested=requested)
-        if intent == "ask_cost" and loop is None:
-            # A new question: the care, price and age of the previous one no longer hold.
-            return [SlotSet(name, fields.get(name)) for name in COST_SLOTS] + [
-                SlotSet(name, value) for name, value in fields.items() if name not in COST_SLOTS
-            ]
-        found.update(fields)
+    elif loop == "cost_form":
+        found.update(extract_cost_fields(text, requested=requested))
     return [SlotSet(name, value) for name, value in found.items() if value is not None]
 
 

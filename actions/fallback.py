@@ -1,6 +1,6 @@
-"""Fallback, first stage: say so and suggest what the user may have meant (intents the NLU hesitated between,
-and the closest knowledge topics). A second unclear message searches the knowledge base (data/rules/input.yml),
-which says honestly when it does not know."""
+"""Clarifying an unclear message: buttons for what the user may have meant (intents the NLU hesitated between,
+and the closest knowledge topics). Sent by the answer-first action when nothing can be answered and the previous
+reply did not already ask (bot/routing.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rasa_sdk import Action, Tracker
-from rasa_sdk.executor import CollectingDispatcher
-
-from actions.common import latest_text, off_the_loop, user_language, warn_if_urgent
 
 _SUGGESTIONS = Path(__file__).resolve().parent.parent / "bot" / "suggestions.yml"
 MAX_BUTTONS = 4
@@ -38,23 +34,3 @@ def suggestion_buttons(ranking: list[dict[str, Any]], topics: list[Any], lang: s
         fallback = intent_suggestions()["what_can_you_do"]
         buttons.append({"title": fallback[lang], "payload": fallback["payload"]})
     return buttons
-
-
-class ActionClarify(Action):
-    def name(self) -> str:
-        return "action_clarify"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        warn_if_urgent(dispatcher, tracker)
-        language = user_language(tracker)
-        text = latest_text(tracker)
-        topics: list[Any] = []
-        if text.strip():
-            from bot.retrieval import get_retriever
-
-            topics = await off_the_loop(get_retriever().search, text, language, k=2)
-        ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-        dispatcher.utter_message(response="utter_clarify", buttons=suggestion_buttons(ranking, topics, language))
-        return []

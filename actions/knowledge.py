@@ -1,17 +1,13 @@
-"""Answers from the curated knowledge base: the best passage with its title, source and review date."""
+"""Knowledge answers: the best passage with its title, source and review date, then buttons to go on.
+
+Sent by the answer-first action (actions/answer_first.py), which decides when the knowledge base answers.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-
-from actions.common import latest_text, off_the_loop, user_language, warn_if_urgent
-from actions.extract import ANSWER_READERS
-from bot.phrasing import looks_like_question
-from bot.retrieval import get_retriever
 
 
 def citation_payload(hit: Any) -> dict[str, Any]:
@@ -39,41 +35,22 @@ def topic_buttons(answer: Any, limit: int = 3) -> list[dict[str, str]]:
     return buttons
 
 
-class ActionAnswerKnowledge(Action):
-    def name(self) -> str:
-        return "action_answer_knowledge"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
-        warn_if_urgent(dispatcher, tracker)
-        language = user_language(tracker)
-        question = latest_text(tracker)
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        answer = None
-        if question.strip():
-            answer = await off_the_loop(get_retriever().answer, question, language, intent=intent)
-        if answer is None or not answer.confident or answer.hit is None:
-            requested = tracker.get_slot("requested_slot") if (tracker.active_loop or {}).get("name") else None
-            if requested in ANSWER_READERS and not looks_like_question(question):
-                # A statement the knowledge base knows nothing about, in reply to the form's question ("I am a
-                # wizard" to "what is your situation?"): an answer the form did not recognise; it asks again.
-                dispatcher.utter_message(response=f"utter_{requested}_invalid")
-            else:
-                dispatcher.utter_message(response="utter_knowledge_unknown")
-            return [SlotSet("knowledge_topic", None)]
-        hit = answer.hit
-        if answer.other_language:
-            dispatcher.utter_message(response="utter_knowledge_other_language")
-        dispatcher.utter_message(
-            response="utter_knowledge_answer",
-            heading=hit.title_path,
-            passage=hit.text,
-            source_url=hit.source,
-            reviewed=hit.last_reviewed,
-        )
-        dispatcher.utter_message(json_message=citation_payload(hit))
-        buttons = topic_buttons(answer)
-        if buttons:
-            dispatcher.utter_message(response="utter_knowledge_related", buttons=buttons)
-        return [SlotSet("knowledge_topic", hit.doc_id)]
+def send_knowledge_answer(dispatcher: CollectingDispatcher, answer: Any, offer: str | None = None) -> None:
+    """The passage of a confident ``answer``, its citation, then ``offer`` (the response offering a guided flow,
+    with its buttons) and the related topics as buttons."""
+    hit = answer.hit
+    if answer.other_language:
+        dispatcher.utter_message(response="utter_knowledge_other_language")
+    dispatcher.utter_message(
+        response="utter_knowledge_answer",
+        heading=hit.title_path,
+        passage=hit.text,
+        source_url=hit.source,
+        reviewed=hit.last_reviewed,
+    )
+    dispatcher.utter_message(json_message=citation_payload(hit))
+    if offer:
+        dispatcher.utter_message(response=offer)
+    buttons = topic_buttons(answer)
+    if buttons:
+        dispatcher.utter_message(response="utter_knowledge_related", buttons=buttons)

@@ -1,4 +1,5 @@
-"""Which language to answer in: explicit switch > channel hint > per-message identification.
+"""Which language to answer in: explicit switch > a message clearly in one language > channel hint > weaker
+identification of the message > the conversation's language.
 
 Identification uses lingua (its models ship inside the package) restricted to English and French. It only changes
 the conversation's language on a message that says enough: "ok", "merci", "thanks", a name or a number never flip it.
@@ -52,6 +53,10 @@ MIN_MARKERS = 2
 MIN_CONFIDENCE = 0.80
 #: ... and the message must contain at least this many words that are not neutral.
 MIN_WORDS = 2
+#: Without grammar words to decide, a message overrides the channel's hint only with this many telling words and
+#: this confidence ("Bonjour, c'est quoi une mutuelle ?" on a page in English is answered in French).
+CLEAR_WORDS = 3
+CLEAR_CONFIDENCE = 0.9
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +82,7 @@ def normalise(code: object) -> str | None:
 class Identification:
     language: str | None  # None when the text is too short or too ambiguous to tell
     confidence: float
+    clear: bool = False  # says enough to override a channel's hint (grammar words, or a long confident sentence)
 
 
 def identify(text: str, min_words: int = MIN_WORDS) -> Identification:
@@ -88,7 +94,7 @@ def identify(text: str, min_words: int = MIN_WORDS) -> Identification:
     english = sum(w in _ENGLISH_MARKERS for w in meaningful)
     french = sum(w in _FRENCH_MARKERS for w in meaningful)
     if max(english, french) >= MIN_MARKERS and max(english, french) >= 3 * min(english, french):
-        return Identification("en" if english > french else "fr", 1.0)
+        return Identification("en" if english > french else "fr", 1.0, clear=True)
     best = _detector().compute_language_confidence_values(" ".join(meaningful))[0]
     if best.value < MIN_CONFIDENCE and len(meaningful) < len(found):
         # Too few telling words once the loan terms are set aside ("comment commander ma carte vitale"):
@@ -99,7 +105,7 @@ def identify(text: str, min_words: int = MIN_WORDS) -> Identification:
         return Identification(None, best.value)
     if len(meaningful) < min_words:
         return Identification(None, best.value)
-    return Identification(language, best.value)
+    return Identification(language, best.value, clear=len(meaningful) >= CLEAR_WORDS and best.value >= CLEAR_CONFIDENCE)
 
 
 # A first message of one of these words alone: how the person speaks, even though such a word never changes the
@@ -132,11 +138,14 @@ def choose_language(
         return LanguageChoice(explicit_code, True, "explicit")
     if pinned and current in SUPPORTED:
         return LanguageChoice(current, True, "pinned")
+    # Once a conversation has a language, one word is not enough to change it; on the first message it is.
+    identification = identify(text, min_words=MIN_WORDS if current in SUPPORTED else 1)
+    if identification.language and identification.clear:
+        return LanguageChoice(identification.language, False, "detected")
     hint = normalise(channel_hint)
     if hint:
         return LanguageChoice(hint, False, "channel")
-    # Once a conversation has a language, one word is not enough to change it; on the first message it is.
-    identified = identify(text, min_words=MIN_WORDS if current in SUPPORTED else 1).language
+    identified = identification.language
     if identified:
         return LanguageChoice(identified, False, "detected")
     if current in SUPPORTED:

@@ -70,9 +70,16 @@ def test_explicit_switch_beats_hint_and_text_and_pins_the_language():
     assert later.language == "fr" and later.pinned
 
 
-def test_channel_hint_beats_identification():
-    assert choose("How do I get my card?", hint="fr-FR").language == "fr"
-    assert choose("Comment avoir ma carte ?", hint="en").language == "en"
+def test_a_message_clearly_in_one_language_beats_the_channel_hint():
+    assert choose("How do I get my card?", hint="fr-FR").language == "en"
+    assert choose("Comment avoir ma carte ?", hint="en").language == "fr"
+    assert choose("Bonjour, c'est quoi une mutuelle ?", hint="en").language == "fr"
+
+
+def test_the_channel_hint_decides_short_or_ambiguous_messages():
+    assert choose("carte vitale ?", hint="en").language == "en"
+    assert choose("ok merci", hint="en").language == "en"
+    assert choose("mutuelle", current="fr", hint="en").language == "en"
 
 
 def test_unusable_hint_is_ignored():

@@ -3,12 +3,10 @@ the emergency, delete-my-data and the clarifying fallback."""
 
 from __future__ import annotations
 
-import actions.fallback as fallback
+import actions.answer_first as answer_first
 from actions.cost import ActionCostAnswer, ValidateCostForm
-from actions.emergency import ActionEmergency
 from actions.enrolment import ActionEnrolmentGuide, ValidateEnrolmentForm
 from actions.extract import ActionReadMessage
-from actions.knowledge import ActionAnswerKnowledge
 from actions.privacy import ActionDeleteMyData
 from actions.stalled_file import ActionFileAdvice, ValidateFileForm
 
@@ -197,13 +195,8 @@ async def test_the_cost_answer_sends_the_explanation_then_the_chart_payload(disp
     assert payload["text"] == "Vous payez 29,95 € sur 50,00 €"
 
 
-# --- emergency, delete my data, fallback --------------------------------------------------------------------------
-async def test_the_emergency_numbers_come_first(dispatcher):
-    await ActionEmergency().run(dispatcher, make_tracker("urgence", intent="emergency", slots={"language": "fr"}), {})
-    assert responses(dispatcher) == ["utter_emergency", "utter_emergency_care"]
-    assert dispatcher.messages[1]["source_url"].startswith("https://")
-
-
+# --- delete my data ---------------------------------------------------------------------------------------------
+# (the emergency and the clarifying fallback are answered by the answer-first action: test_answer_first.py)
 async def test_delete_my_data_marks_the_conversation_for_the_tracker_store(dispatcher):
     events = await ActionDeleteMyData().run(dispatcher, make_tracker("yes", intent="affirm"), {})
     assert slots_of(events) == {"delete_confirmed": True}
@@ -211,11 +204,8 @@ async def test_delete_my_data_marks_the_conversation_for_the_tracker_store(dispa
 
 
 class FakeRetriever:
-    def __init__(self, hits):
-        self.hits = hits
-
     def search(self, query, lang=None, k=5, method="hybrid"):
-        return self.hits[:k]
+        return []
 
     def answer(self, query, lang, intent=None):
         from bot.retrieval import Answer
@@ -223,27 +213,11 @@ class FakeRetriever:
         return Answer(confident=False, hit=None, score=0.1)
 
 
-async def test_clarification_suggests_the_likely_intents_and_topics(dispatcher, monkeypatch):
-    from types import SimpleNamespace
-
-    topic = SimpleNamespace(title="Carte Vitale", questions=("Comment commander ma carte Vitale ?",))
-    monkeypatch.setattr("bot.retrieval.get_retriever", lambda: FakeRetriever([topic]))
-    tracker = make_tracker("carte truc machin", intent="nlu_fallback", slots={"language": "fr"})
-    tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback"}, {"name": "ask_cost"}, {"name": "greet"}]
-    await fallback.ActionClarify().run(dispatcher, tracker, {})
-    [message] = dispatcher.messages
-    assert message["response"] == "utter_clarify"
-    assert [b["payload"] for b in message["buttons"]] == ["/ask_cost", "Comment commander ma carte Vitale ?"]
-    assert message["buttons"][0]["title"] == "Combien vais-je payer pour un soin ?"
-
-
 async def test_a_knowledge_question_with_urgency_starts_with_the_numbers(dispatcher, monkeypatch):
-    import actions.knowledge as knowledge
-
-    monkeypatch.setattr(knowledge, "get_retriever", lambda: FakeRetriever([]))
+    monkeypatch.setattr(answer_first, "get_retriever", lambda: FakeRetriever())
     tracker = make_tracker("urgent: is the hospital free without carte vitale?", intent="ask_knowledge")
-    await ActionAnswerKnowledge().run(dispatcher, tracker, {})
-    assert responses(dispatcher) == ["utter_emergency", "utter_knowledge_unknown"]
+    await answer_first.ActionAnswerFirst().run(dispatcher, tracker, {})
+    assert responses(dispatcher)[0] == "utter_emergency"
 
 
 async def test_an_urgent_answer_inside_a_form_gets_the_numbers_once(dispatcher):

@@ -1,0 +1,199 @@
+"""Answer first: one action replies to (almost) every user message, whatever intent the NLU predicted.
+
+It gathers what the message says (bot/reading.py), asks the knowledge base and the calculator, lets
+``bot.routing.decide`` choose the parts of the reply, sends them, and sets ``next_step``: the form the rules open
+right after (data/rules/answer_first.yml), or ``none``. The flow that fits is offered with buttons; a typed "yes" to
+that offer opens it (``offered_flow``). See docs/dialogue.md for the routing table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_intent, latest_text, off_the_loop, user_language
+from actions.fallback import suggestion_buttons
+from actions.knowledge import send_knowledge_answer
+from actions.language import explicit_language
+from bot.phrasing import looks_like_question
+from bot.reading import (
+    content_words,
+    flow_request,
+    is_cost_question,
+    is_follow_up,
+    is_refund_story,
+    is_switch_request,
+    on_topic,
+)
+from bot.retrieval import get_retriever
+from bot.routing import FLOWS, Message, Plan, decide
+from bot.urgency import is_urgent
+
+EMERGENCY_ARTICLE = "emergency-before-enrolment"
+#: The slots each flow's form asks (domain.yml ``forms``); a flow is complete when the message gave them all.
+FLOW_SLOTS = {
+    "enrolment": ("situation", "nationality", "time_in_france"),
+    "file": ("file_status", "file_since"),
+    "cost": ("care", "price", "mutuelle"),
+}
+OFFER_RESPONSES = {"enrolment": "utter_offer_enrolment", "cost": "utter_offer_cost", "file": "utter_offer_file"}
+
+
+def _bot_uttered_since_user(tracker: Tracker, response: str) -> bool:
+    """Whether the bot's reply before the latest user message was ``response``."""
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action") == response
+    return False
+
+
+async def knowledge_answer(tracker: Tracker, text: str, language: str, intent: str | None) -> Any:
+    """The confident knowledge answer to ``text``, or None. A follow-up ("and how much does one cost?") is also
+    asked about the article of the previous answer, and that reading wins when it is confident."""
+    if not text.strip():
+        return None
+    retriever = get_retriever()
+    answer = await off_the_loop(retriever.answer, text, language, intent=intent)
+    previous = tracker.get_slot("knowledge_topic")
+    if previous and is_follow_up(text) and (answer is None or not answer.confident or answer.hit.doc_id != previous):
+        topic = retriever.article(previous, language)
+        if topic is not None:
+            again = await off_the_loop(retriever.answer, f"{topic.title}: {text}", language, intent=intent)
+            plain_confident = answer is not None and answer.confident
+            if again.confident and again.hit is not None and (not plain_confident or again.score >= answer.score):
+                answer = again
+    return answer if answer is not None and answer.confident and answer.hit is not None else None
+
+
+def read_message(tracker: Tracker, answer: Any) -> Message:
+    """The facts of the latest user message that the decision needs."""
+    text = latest_text(tracker)
+    loop = (tracker.active_loop or {}).get("name")
+    doc = answer.hit.doc_id if answer is not None else None
+    slots = {name: tracker.get_slot(name) for slots in FLOW_SLOTS.values() for name in slots}
+    return Message(
+        intent=latest_intent(tracker),
+        text=text,
+        is_question=looks_like_question(text),
+        content_words=content_words(text),
+        urgent=is_urgent(text),
+        switch_request=_switch_request(tracker, text),
+        domain_words=on_topic(text),
+        flow_request=flow_request(text),
+        knowledge_doc=doc,
+        knowledge_is_emergency=doc == EMERGENCY_ARTICLE,
+        care=tracker.get_slot("care"),
+        price=tracker.get_slot("price"),
+        cost_question=is_cost_question(text),
+        can_estimate=_can_estimate(tracker),
+        refund_question=is_refund_story(text) and _refund_facts(text) is not None,
+        active_loop=loop,
+        offered_flow=tracker.get_slot("offered_flow"),
+        flow_complete={flow: all(slots.get(name) for name in names) for flow, names in FLOW_SLOTS.items()},
+        clarified_before=_bot_uttered_since_user(tracker, "utter_clarify"),
+    )
+
+
+def _switch_request(tracker: Tracker, text: str) -> bool:
+    """A request to change the conversation's language: a language button, "in English please", or the NLU's
+    switch_language for a short statement ("change language"); never a question that mentions a language."""
+    if latest_intent(tracker) == "switch_language" and (not text or (not looks_like_question(text)
+                                                                     and content_words(text) <= 4)):
+        return True
+    return bool(text) and is_switch_request(text)
+
+
+def _can_estimate(tracker: Tracker) -> bool:
+    from bot.cost import missing_questions
+
+    care = tracker.get_slot("care")
+    if not care:
+        return False
+    fields = {name: tracker.get_slot(name) for name in ("care", "price", "medecin_traitant", "mutuelle", "age")}
+    return "price" not in missing_questions(fields) and "care" not in missing_questions(fields)
+
+
+def _refund_facts(text: str) -> Any:
+    from bot.cost import parse_refund_question
+
+    return parse_refund_question(text)
+
+
+class ActionAnswerFirst(Action):
+    def name(self) -> str:
+        return "action_answer_first"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        language = user_language(tracker)
+        text = latest_text(tracker)
+        intent = latest_intent(tracker)
+        answer = await knowledge_answer(tracker, text, language, intent)
+        message = read_message(tracker, answer)
+        plan = decide(message)
+        events = await self.send(plan, message, answer, dispatcher, tracker, language)
+        next_step = plan.open_flow or "none"
+        events.append(SlotSet("next_step", next_step))
+        events.append(SlotSet("offered_flow", plan.offer_flow))
+        return events
+
+    async def send(
+        self,
+        plan: Plan,
+        message: Message,
+        answer: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        language: str,
+    ) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        if plan.emergency_first or plan.emergency_full:
+            dispatcher.utter_message(response="utter_emergency")
+        if plan.emergency_full:
+            from actions.emergency import send_emergency_care
+
+            send_emergency_care(dispatcher, language)
+        if plan.language_switched:
+            known = explicit_language(tracker)
+            dispatcher.utter_message(response="utter_language_switched" if known else "utter_ask_which_language")
+        if plan.response:
+            dispatcher.utter_message(response=plan.response)
+        if plan.refund:
+            from actions.cost import send_refund_explanation
+
+            events += await send_refund_explanation(dispatcher, tracker, _refund_facts(message.text))
+        if plan.estimate:
+            from actions.cost import send_cost_answer
+
+            fields = {name: tracker.get_slot(name) for name in ("care", "price", "medecin_traitant", "mutuelle", "age")}
+            events += await send_cost_answer(dispatcher, tracker, fields)
+        if plan.knowledge and answer is not None:
+            offer = OFFER_RESPONSES.get(plan.offer_flow or "")
+            send_knowledge_answer(dispatcher, answer, offer=offer)
+            events.append(SlotSet("knowledge_topic", answer.hit.doc_id))
+        elif plan.offer_flow:
+            dispatcher.utter_message(response=OFFER_RESPONSES[plan.offer_flow])
+        if plan.clarify:
+            ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+            topics = await off_the_loop(get_retriever().search, message.text, language, k=2)
+            dispatcher.utter_message(response="utter_clarify", buttons=suggestion_buttons(ranking, topics, language))
+        if plan.unknown:
+            dispatcher.utter_message(response="utter_knowledge_unknown")
+            events.append(SlotSet("knowledge_topic", None))
+        if plan.invalid_answer:
+            requested = tracker.get_slot("requested_slot")
+            dispatcher.utter_message(response=f"utter_{requested}_invalid" if requested else "utter_default")
+        if plan.open_flow and plan.open_flow in FLOWS.values() and not plan.answered and message.text:
+            # The form opens now: its first question follows; say why, briefly, when the message was a question.
+            if message.is_question:
+                dispatcher.utter_message(response="utter_flow_intro")
+        return events

@@ -1,0 +1,137 @@
+"""What a free-text message asks, beyond its NLU intent: used by the answer-first decision (bot/routing.py).
+
+All matching is done on folded text (lower case, no accents, punctuation as spaces: ``bot.enrolment.fold``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.enrolment import fold
+from bot.language import words
+
+_LOOKUPS = Path(__file__).resolve().parent.parent / "data" / "nlu" / "lookups.yml"
+
+#: Words that carry no request: greetings, thanks, fillers, in both languages.
+_FILLERS = frozenset(
+    """hi hello hey bonjour bonsoir salut coucou thanks thank you merci beaucoup ok okay oki yes no oui non please
+    stp svp bye goodbye au revoir cool super great parfait top d'accord dac lol mdr again encore bien tres very much""".split()
+)
+
+#: Phrases that ask for a guided flow by name (folded). A question that merely contains them is answered first.
+_FLOW_WORDS = {
+    "enrolment": re.compile(
+        r"\b(enrol\w*|enroll\w*|register\w*|registration|sign up|signing up|join\w*|inscri\w*|affili\w*|"
+        r"adherer|checklist|liste personnalisee|my steps|mes demarches|get (health )?cover\w*|puma)\b"
+    ),
+    "file": re.compile(
+        r"\b(dossier|file|application|demande)\b.*\b(stuck|stalled|lost|no news|blocked|refused|rejected|bloque\w*|"
+        r"perdu\w*|sans nouvelles?|aucune nouvelle|refuse\w*|rejete\w*|en attente|pending|waiting)\b|"
+        r"\b(no news|aucune nouvelle|sans nouvelles?) (from|de) (the )?(cpam|ameli|caisse)\b"
+    ),
+    "cost": re.compile(
+        r"\b(estimat\w*|simulat\w*|calculat\w*|how much (will|would|do|does|did) (i|it|we)|combien (je|vais|ca|cela|"
+        r"coute|me|on|rembours\w*)|what will i pay|what do i pay|reste a charge|out of pocket)\b"
+    ),
+}
+
+#: A question about the price of a care for the user ("how much will I pay", "combien je paie").
+_COST_QUESTION = re.compile(
+    r"\b(how much|what will i pay|what do i pay|what would i pay|cost me|costs me|pay for|charged|"
+    r"get back|reimburs\w*|refund\w*|covered|combien|coute|couter|payer|paie|paye|rembours\w*|prise en charge|"
+    r"reste a charge)\b"
+)
+
+#: "I paid / was charged X and got / received Y back".
+_REFUND_STORY = re.compile(
+    r"\b(paid|charged|billed|paye|facture\w*|regle)\b.*\b(got|received|paid me|refunded|back|rembourse\w*|recu|"
+    r"vire\w*|verse\w*)\b"
+)
+
+#: A request to answer in a language ("in English please", "parle français", "can you speak French").
+_SWITCH = re.compile(
+    r"\b(in|en|to|speak|parle\w*|reponds?|repondre|answer|write|ecri\w*|switch|passe\w*|continue\w*)\b"
+    r".*\b(english|anglais|french|francais)\b|^(english|anglais|french|francais)( please| svp| stp| s il (te|vous) plait)?$"
+)
+#: ... but not a question about someone who speaks a language ("a doctor who speaks English").
+_SPEAKER = re.compile(
+    r"\b(who speaks?|qui parlent?|speaking|english speaking|anglophones?|francophones?|parlant)\b|"
+    r"\b(doctor|docteur|medecin|dentist\w*|pharmac\w*|gp|generaliste|specialist\w*|nurse|infirmi\w*|hopital|"
+    r"hospital|psy\w*|line|ligne|phone|telephone|numero|service)\b"
+)
+
+#: A follow-up that refers to the previous answer ("how much does one cost?", "and for a student?", "et pour
+#: mes enfants ?").
+_FOLLOW_UP = re.compile(
+    r"^(and|et|what about|how about|et pour|et si|et les|et le|et la|also|aussi|same|meme|so|alors|donc)\b|"
+    r"\b(one|it|them|that|this|those|these|ca|cela|celle|celui|ceux|en|y|la dessus|for that)\b"
+)
+
+
+@lru_cache(maxsize=1)
+def _domain_pattern() -> re.Pattern[str]:
+    """The health-insurance vocabulary of the NLU (data/nlu/lookups.yml), one list for both uses."""
+    data = yaml.safe_load(_LOOKUPS.read_text(encoding="utf-8"))
+    patterns = [
+        line.strip()[2:].strip()
+        for entry in data["nlu"]
+        if entry.get("regex") == "health_terms"
+        for line in entry["examples"].splitlines()
+        if line.strip().startswith("- ")
+    ]
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def on_topic(text: str) -> bool:
+    """True when the text uses a word of health insurance (CPAM, mutuelle, doctor, remboursement...)."""
+    return bool(text) and (_domain_pattern().search(text) is not None or _domain_pattern().search(fold(text)) is not None)
+
+
+def content_words(text: str) -> int:
+    """How many words of the text are not greetings, thanks or fillers."""
+    return sum(1 for word in words(text) if word not in _FILLERS)
+
+
+def flow_request(text: str) -> str | None:
+    """The guided flow the words of the message name, if any."""
+    folded = fold(text or "")
+    for flow in ("file", "enrolment", "cost"):
+        if _FLOW_WORDS[flow].search(folded):
+            return flow
+    return None
+
+
+def is_cost_question(text: str) -> bool:
+    return bool(text) and _COST_QUESTION.search(fold(text)) is not None
+
+
+def is_refund_story(text: str) -> bool:
+    return bool(text) and _REFUND_STORY.search(fold(text)) is not None
+
+
+def is_switch_request(text: str) -> bool:
+    """True for "in English please", "parle français", "can you answer in French?"; False for "how do I find a
+    doctor who speaks English?" (a question about a doctor, not about this conversation)."""
+    folded = fold(text or "")
+    if not folded or _SPEAKER.search(folded):
+        return False
+    return len(folded.split()) <= 10 and _SWITCH.search(folded) is not None
+
+
+def requested_language(text: str) -> str | None:
+    """The language a switch request names: "in English please" -> 'en', "parle français" -> 'fr'."""
+    folded = fold(text or "")
+    found = re.findall(r"\b(english|anglais|french|francais)\b", folded)
+    if len(set(found)) != 1:
+        return None
+    return "en" if found[0] in ("english", "anglais") else "fr"
+
+
+def is_follow_up(text: str) -> bool:
+    """A short message that leans on the previous answer ("and for a student?", "combien ça coûte ?")."""
+    folded = fold(text or "")
+    return bool(folded) and len(folded.split()) <= 10 and _FOLLOW_UP.search(folded) is not None

@@ -1,0 +1,203 @@
+"""Answer first: what the reply to one user message is made of, decided from what the message says.
+
+Every user message that is not a fixed command (delete my data, unusable input) goes through one decision, whatever
+intent the NLU predicted: the question is answered first (knowledge passage, cost estimate, refund explanation, the
+emergency numbers), and the flow that fits (personal checklist, cost estimate, help with a file) is offered after it,
+or opened at once when the message asked for it and nothing can be answered yet. ``decide`` is plain logic over the
+facts gathered by the action (actions/answer_first.py); docs/dialogue.md shows the same table.
+
+| the message                                         | first reply                               | then                    |
+|-----------------------------------------------------|-------------------------------------------|-------------------------|
+| a button of a flow (``/start_enrolment``...)        | -                                         | that flow's form        |
+| "yes" / "no" right after an offer                   | -                                         | the offered form / ok   |
+| urgent words or the emergency intent                | 15 / 112 first                            | the rest of this table  |
+| an explicit language switch                         | "I'll continue in ..."                    | -                       |
+| "I paid X and got Y back"                           | the refund explained                      | -                       |
+| a care with a price, or a concrete cost question    | the estimate (official tariff by default) | -                       |
+| anything the knowledge base answers confidently     | the passage, with its source              | offer of the flow       |
+| a flow request the knowledge base cannot answer     | -                                         | that flow's form        |
+| greeting, thanks, goodbye, what can you do          | its response                              | -                       |
+| off-topic, prompt injection                         | what the assistant is for                 | -                       |
+| unclear (NLU fallback, first time)                  | "did you mean" buttons                    | -                       |
+| anything else                                       | "I don't know" with the contacts          | -                       |
+
+Inside a form the message is answered (never a new form) and the form asks its question again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: The guided flows, by the intent that asks for them; each has a form in domain.yml (``<flow>_form``).
+FLOWS = {"start_enrolment": "enrolment", "ask_cost": "cost", "file_problem": "file"}
+#: Knowledge articles that lead to a flow: after answering from them, that flow is offered.
+ARTICLE_FLOWS = {
+    "enrolment": ("enrol-", "puma-entitlement", "documents", "submitting-application", "timelines"),
+    "file": ("lost-or-stalled-file", "letter-"),
+    "cost": ("reimbursement-basics", "hospital-costs", "patient-charges", "mutuelle", "choosing-a-mutuelle"),
+}
+#: Intents with a fixed response of their own, sent when the message holds nothing else to answer.
+SMALL_TALK = {
+    "greet": "utter_greet",
+    "goodbye": "utter_goodbye",
+    "thank": "utter_you_are_welcome",
+    "what_can_you_do": "utter_what_can_you_do",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """What is known of one user message when the reply is decided."""
+
+    intent: str | None
+    text: str  # '' for a button payload or an intent trigger
+    is_question: bool = False
+    content_words: int = 0  # words that are not greetings, thanks or fillers
+    urgent: bool = False
+    switch_request: bool = False
+    domain_words: bool = False  # words of health insurance (see bot/understanding: on_topic)
+    flow_request: str | None = None  # the flow the words of the message ask for ("I want to enrol")
+    knowledge_doc: str | None = None  # the article of the confident knowledge answer, None when unsure
+    knowledge_is_emergency: bool = False  # that answer is only the emergency article
+    care: str | None = None
+    price: str | None = None
+    cost_question: bool = False  # asks how much a care costs or refunds the user ("how much will I pay for X")
+    can_estimate: bool = False  # the calculator can estimate the care now (a price given or a default tariff)
+    refund_question: bool = False  # "I paid X and got Y back: why?"
+    active_loop: str | None = None
+    offered_flow: str | None = None  # the flow offered by the previous reply, if the user has not answered yet
+    flow_complete: dict[str, bool] = field(default_factory=dict)  # flow -> every question already answered
+    clarified_before: bool = False  # the previous reply already asked what the user meant
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The parts of the reply, in the order they are sent, and what comes next."""
+
+    emergency_first: bool = False
+    emergency_full: bool = False  # the whole emergency guidance (hospitals, PASS, invoices)
+    language_switched: bool = False
+    response: str | None = None  # a fixed response (utter_*) sent instead of an answer
+    refund: bool = False
+    estimate: bool = False
+    knowledge: bool = False
+    clarify: bool = False
+    unknown: bool = False  # "I don't know" with the contacts
+    invalid_answer: bool = False  # inside a form: a statement that answers nothing (utter_<slot>_invalid)
+    open_flow: str | None = None  # the form to open right after this reply
+    offer_flow: str | None = None  # the flow to offer with buttons after the answer
+
+    @property
+    def answered(self) -> bool:
+        return self.refund or self.estimate or self.knowledge or self.emergency_full
+
+
+def flow_of_article(doc_id: str | None) -> str | None:
+    if not doc_id:
+        return None
+    for flow, prefixes in ARTICLE_FLOWS.items():
+        if any(doc_id == prefix or (prefix.endswith("-") and doc_id.startswith(prefix)) for prefix in prefixes):
+            return flow
+    return None
+
+
+def decide(message: Message) -> Plan:
+    """The reply to ``message`` (see the module docstring)."""
+    m = message
+    if m.active_loop:
+        return _inside_form(m)
+    flow_of_intent = FLOWS.get(m.intent or "")
+    if not m.text:
+        # A button or an intent trigger: "/start_enrolment" opens its flow; "/affirm" answers an offer.
+        if flow_of_intent:
+            return Plan(open_flow=flow_of_intent)
+        if m.switch_request:
+            return Plan(language_switched=True)
+        if m.intent == "emergency":
+            return Plan(emergency_full=True)
+        if m.intent in ("affirm", "deny") and m.offered_flow:
+            return _answer_to_offer(m)
+        if m.intent in SMALL_TALK:
+            return Plan(response=SMALL_TALK[m.intent])
+        return Plan(response="utter_anything_else")
+    if m.intent in ("affirm", "deny") and m.offered_flow and not m.is_question and m.content_words <= 4:
+        return _answer_to_offer(m)
+    emergency = m.urgent or m.intent == "emergency"
+    if m.switch_request and not m.is_question:
+        return Plan(emergency_first=emergency, language_switched=True)
+    if emergency and (m.knowledge_doc is None or m.knowledge_is_emergency) and not m.cost_question:
+        return Plan(emergency_full=True)
+    answer = _answer(m)
+    if answer is not None:
+        return Plan(emergency_first=emergency, **answer)
+    # Nothing to answer from: a flow the message asks for opens; the rest gets its fixed response or the truth.
+    flow = m.flow_request or (flow_of_intent if m.domain_words else None)
+    if m.cost_question and m.care:
+        flow = "cost"
+    if flow:
+        return Plan(emergency_first=emergency, open_flow=flow)
+    if emergency:
+        return Plan(emergency_full=True)
+    if m.intent in SMALL_TALK:
+        return Plan(response=SMALL_TALK[m.intent])
+    if m.intent in ("affirm", "deny"):
+        return Plan(response="utter_anything_else")
+    if m.intent == "out_of_scope" or not m.domain_words:
+        return Plan(response="utter_out_of_scope")
+    if m.intent == "nlu_fallback" and not m.clarified_before:
+        return Plan(clarify=True)
+    return Plan(unknown=True)
+
+
+def _answer(m: Message) -> dict[str, object] | None:
+    """The answer parts when the message asks something that can be answered now, else None."""
+    small_talk = m.intent in SMALL_TALK and not m.is_question and m.content_words < 3
+    if small_talk:
+        return None
+    if m.refund_question:
+        return {"refund": True}
+    if m.cost_question and m.care and m.price and m.can_estimate:
+        return {"estimate": True}
+    if m.knowledge_doc:
+        offer = _offer(m)
+        # The message already said everything the flow asks: the flow continues at once (its form has nothing to
+        # ask and gives its result).
+        if offer and m.flow_complete.get(offer) and FLOWS.get(m.intent or "") == offer:
+            return {"knowledge": True, "open_flow": offer}
+        return {"knowledge": True, "offer_flow": offer}
+    if m.cost_question and m.care and m.can_estimate:
+        return {"estimate": True}
+    return None
+
+
+def _offer(m: Message) -> str | None:
+    flow = FLOWS.get(m.intent or "") or m.flow_request or flow_of_article(m.knowledge_doc)
+    if flow == "cost" and not (m.care or m.cost_question):
+        # A question about a mutuelle's price or a forfait: the estimate helps only with a care in view.
+        return "cost" if m.intent == "ask_cost" else None
+    return flow
+
+
+def _answer_to_offer(m: Message) -> Plan:
+    if m.intent == "affirm":
+        return Plan(open_flow=m.offered_flow)
+    return Plan(response="utter_offer_declined")
+
+
+def _inside_form(m: Message) -> Plan:
+    emergency = m.urgent or m.intent == "emergency"
+    if m.switch_request and not m.is_question:
+        return Plan(emergency_first=emergency, language_switched=True)
+    if m.intent == "emergency" and (m.knowledge_doc is None or m.knowledge_is_emergency):
+        return Plan(emergency_full=True)
+    if m.intent in SMALL_TALK and not m.is_question and m.content_words < 3:
+        return Plan(response=SMALL_TALK[m.intent])
+    if m.refund_question:
+        return Plan(emergency_first=emergency, refund=True)
+    if m.knowledge_doc:
+        return Plan(emergency_first=emergency, knowledge=True)
+    if not m.is_question:
+        return Plan(emergency_first=emergency, invalid_answer=True)
+    if not m.domain_words:
+        return Plan(emergency_first=emergency, response="utter_out_of_scope")
+    return Plan(emergency_first=emergency, unknown=True)
