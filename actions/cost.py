@@ -25,6 +25,8 @@ from bot.cost import (
     build_cost_answer,
     check_fields,
     explain_refund_text,
+    parse_basket,
+    parse_device_class,
     parse_medecin_traitant,
     parse_mutuelle,
     parse_price,
@@ -34,7 +36,7 @@ from bot.cost import (
 )
 
 #: The conversation's slots the cost answer reads.
-COST_SLOTS = ("care", "price", "medecin_traitant", "mutuelle", "age")
+COST_SLOTS = ("care", "price", "medecin_traitant", "mutuelle", "age", "basket", "device_class")
 #: Slots holding the amounts of the price question's buttons (domain.yml utter_ask_price), set for the care asked.
 PRICE_OPTION_SLOTS = ("price_option_1", "price_option_2", "price_option_3")
 
@@ -127,6 +129,18 @@ class ValidateCostForm(UrgencyFirst, FormValidationAction):
     ) -> dict[str, Any]:
         answer = parse_medecin_traitant(_number_or_text(value), answering=True)
         return read_answer("medecin_traitant", answer, dispatcher, tracker)
+
+    def validate_basket(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A crown's 100% Santé basket (slot ``basket``, asked only for a crown whose basket is not known)."""
+        return read_answer("basket", parse_basket(_number_or_text(value)), dispatcher, tracker)
+
+    def validate_device_class(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """A hearing aid's class (slot ``device_class``: "1" for 100% Santé, "2")."""
+        return read_answer("device_class", parse_device_class(_number_or_text(value)), dispatcher, tracker)
 
     def validate_mutuelle(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -136,14 +136,44 @@ def parse_medecin_traitant(text: str | None, answering: bool = False) -> str | N
     return None
 
 
+def _choice(text: str | None, section: str) -> str | None:
+    """The key of ``cost.yml`` ``section`` whose words the text says (longest match), or None."""
+    if not text:
+        return None
+    folded = f" {fold(text)} "
+    best: tuple[int, str] | None = None
+    for key, phrases in _words()[section].items():
+        for phrase in phrases:
+            needle = f" {fold(phrase)} "
+            if needle in folded and (best is None or len(needle) > best[0]):
+                best = (len(needle), key)
+    return best[1] if best else None
+
+
+def parse_basket(text: str | None) -> str | None:
+    """A crown's 100% Santé basket: '100-sante', 'maitrise' or 'libre' ("tarif maîtrisé", "100% Santé"...)."""
+    return _choice(text, "basket")
+
+
+def parse_device_class(text: str | None) -> str | None:
+    """A hearing aid's class: '1' (class I, 100% Santé) or '2'."""
+    return _choice(text, "device_class")
+
+
 def extract_cost_fields(text: str | None, requested: str | None = None) -> dict[str, str]:
-    """Every field of the cost conversation the text gives; ``requested`` is the question the user answers."""
+    """Every field of the cost conversation the text gives; ``requested`` is the question the user answers.
+
+    Keys among care, price, mutuelle, medecin_traitant, age, and for 100% Santé equipment basket (crowns) and
+    device_class (hearing aids), only when the text names them."""
+    care = recognise_care(text)
     fields: dict[str, Any] = {
-        "care": recognise_care(text),
+        "care": care,
         "price": parse_price(text, bare_number=requested == "price"),
         "mutuelle": parse_mutuelle(text, answering=requested == "mutuelle"),
         "medecin_traitant": parse_medecin_traitant(text, answering=requested == "medecin_traitant"),
         "age": parse_age(text, bare_number=requested == "age"),
+        "basket": parse_basket(text) if care == "crown" or requested == "basket" else None,
+        "device_class": parse_device_class(text) if care == "hearing_aid" or requested == "device_class" else None,
     }
     if fields["age"] is not None and fields["price"] is not None and Decimal(fields["price"]) == fields["age"]:
         fields["age"] = None  # "50 €" is a price, not an age
@@ -151,15 +181,16 @@ def extract_cost_fields(text: str | None, requested: str | None = None) -> dict[
 
 
 def required_questions(fields: dict[str, Any]) -> list[str]:
-    """The cost form's slots (care, price, medecin_traitant, mutuelle) whose answer changes the estimate, answered or
-    not, in the order they are asked. The calculator decides (``bot.calculator.questions``): the médecin traitant
+    """The cost form's slots (care, price, basket, device_class, medecin_traitant, mutuelle) whose answer changes the
+    estimate, answered or not, in the order they are asked (basket: a crown's, device_class: a hearing aid's). The calculator decides (``bot.calculator.questions``): the médecin traitant
     for an adult at any doctor's (psychiatrist, gynaecologist and paediatrician included), never for a child under 16
     or at the dentist's; the price only when the care has no official tariff (``default_tariff``)."""
     return relevant_questions(calculator_fields(fields, keep_all=True))
 
 
 def missing_questions(fields: dict[str, Any]) -> list[str]:
-    """Slot names among care, price, medecin_traitant, mutuelle still to ask, in order: those that change the
+    """Slot names among care, price, basket, device_class, medecin_traitant, mutuelle still to ask, in order: those
+    that change the
     estimate and have no value in ``fields`` (the conversation's slots: care, price, medecin_traitant, mutuelle,
     age). The price is never missing when a default tariff exists. Stable interface for the routing (issue 14)."""
     return [name for name in required_questions(fields) if fields.get(name) in (None, "")]
@@ -176,6 +207,9 @@ def calculator_fields(slots: dict[str, Any], keep_all: bool = False) -> dict[str
     Every answer the user gave is passed on, the médecin traitant included: the calculator knows where it matters.
     """
     fields = {name: slots.get(name) for name in ("care", "price", "medecin_traitant", "age")}
+    for name, care in (("basket", "crown"), ("device_class", "hearing_aid")):
+        if slots.get(name) not in (None, "") and fields["care"] == care:
+            fields[name] = slots[name]
     mutuelle = slots.get("mutuelle")
     if mutuelle == "css":
         fields["css"] = "yes"

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.calculator.estimate import CARES, MEDICATION_RATES, SECTORS, CalculatorInputError, EstimateRequest, estimate
+from bot.calculator.request import BASKETS, CROWN_MATERIALS, DEVICE_CLASSES, TEETH
 from bot.calculator.explain import error_message, explain
 
 YES_NO = ("yes", "no")
@@ -53,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate", type=int, choices=MEDICATION_RATES, help="medication rate: 100, 65, 30 or 15")
     parser.add_argument("--nights", type=int, metavar="N", help="hospital: nights spent")
     parser.add_argument("--heavy-act", choices=YES_NO, default="no", help="hospital: an act of €120 or more")
+    parser.add_argument("--basket", choices=BASKETS, help="crown: 100%% Santé basket (100-sante, maitrise, libre)")
+    parser.add_argument("--material", choices=CROWN_MATERIALS, help="crown: metal, ceramic-metal or other")
+    parser.add_argument("--tooth", choices=TEETH, help="crown: incisor, canine, premolar-1, premolar-2 or molar")
+    parser.add_argument("--device-class", choices=DEVICE_CLASSES, help="hearing_aid: class 1 (100%% Santé) or 2")
     parser.add_argument(
         "--urgent", choices=YES_NO, default="no", help="ambulance: urgent transport dispatched by the SAMU (default: no)"
     )
@@ -79,6 +84,10 @@ def request_from_args(args: argparse.Namespace) -> EstimateRequest:
             "nights",
             "heavy_act",
             "urgent",
+            "basket",
+            "material",
+            "tooth",
+            "device_class",
         )
     }
     return EstimateRequest.from_fields(fields)

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.calculator.money import HUNDRED, ZERO, money, pct_of
 from bot.calculator.request import (
+    BASKETS,
     CARES,
     DOCTOR_CARES,
     MEDICATION_RATES,
@@ -62,6 +63,8 @@ class _Part:
     not_coverable_fees: Decimal = ZERO
     full_rate_amount: Decimal = ZERO  # long hospital stays: the part of the price paid at 100% from the 31st day
     level_cap: Decimal | None = None  # contrat-responsable ceiling on the complementary level for this care (in %)
+    full_cover_up_to: Decimal | None = None  # 100% Santé: a contrat responsable / the CSS pays up to this price
+    total_cover_cap: Decimal | None = None  # most the Sécurité sociale and a contrat responsable pay together
 
 
 class _Context:
@@ -495,6 +498,85 @@ def _hospital(ctx: _Context) -> _Part:
     return part
 
 
+def crown_basket(material: str | None, tooth: str | None) -> tuple[str | None, str | None]:
+    """The 100% Santé basket of a crown and the rule holding its price cap, from its material and tooth.
+
+    Only the combinations whose cap is in rules.yml are decided; others give (None, None) and the basket is asked.
+    """
+    if material == "metal":
+        return "100-sante", "cap.crown_metal_100_sante"
+    if material == "ceramic-metal" and tooth in ("incisor", "canine", "premolar-1"):
+        return "100-sante", "cap.crown_ceramic_metal_front_100_sante"
+    if material == "ceramic-metal" and tooth == "premolar-2":
+        return "maitrise", "cap.crown_ceramic_metal_premolar2_maitrise"
+    if material == "ceramic-metal" and tooth == "molar":
+        return "libre", None
+    return None, None
+
+
+def _crown(ctx: _Context) -> _Part:
+    request = ctx.request
+    price = request.price or ZERO
+    basket, cap_key = crown_basket(request.material, request.tooth)
+    if request.basket is not None:
+        if basket is not None and basket != request.basket:
+            ctx.assume("crown_basket_conflict", given=request.basket, decided=basket)
+        if basket != request.basket:
+            cap_key = None
+        basket = request.basket
+    if basket is None:
+        raise CalculatorInputError("crown_basket_needed", baskets=", ".join(BASKETS))
+    tariff = ctx.value("tariff.dental_crown")
+    base = min(price, tariff)
+    rate, reason = ctx.exonerated_rate("rate.dentist")
+    ctx.assume("prosthesis_base", tariff=tariff, rate=rate)
+    part = _Part(
+        price=price,
+        base=base,
+        rate=rate,
+        rate_reason=reason,
+        base_reason="tariff.dental_crown",
+        statutory_gross=pct_of(rate, base),
+    )
+    cap = ctx.value(cap_key) if cap_key else None
+    ctx.assume(f"crown_basket_{basket.replace('-', '_')}")
+    if cap is None and basket != "libre":
+        ctx.assume("crown_cap_unknown")
+    if cap is not None and price > cap:
+        ctx.assume("price_above_cap", cap=cap, amount=price - cap)
+        part.not_coverable_fees = price - cap
+    if basket == "100-sante":
+        part.full_cover_up_to = cap if cap is not None else price
+    elif request.css:
+        ctx.assume("css_dental_limits")
+    return part
+
+
+def _hearing_aid(ctx: _Context) -> _Part:
+    request = ctx.request
+    price = request.price or ZERO
+    if request.age < ctx.number("age.hearing_aid_adult_from"):
+        raise CalculatorInputError("hearing_aid_under_20", age=request.age, minimum=ctx.number("age.hearing_aid_adult_from"))
+    if request.device_class is None:
+        raise CalculatorInputError("device_class_needed")
+    tariff = ctx.value("tariff.hearing_aid_adult")
+    base = min(price, tariff)
+    rate, reason = ctx.exonerated_rate("rate.hearing_aid")
+    ctx.assume("device_base", tariff=tariff, rate=rate, years=ctx.number("hearing_aid.renewal_years"))
+    part = _Part(price, base, rate, reason, "tariff.hearing_aid_adult", pct_of(rate, base))
+    if request.device_class == "1":
+        cap = ctx.value("cap.hearing_aid_class_1")
+        ctx.assume("hearing_class_1")
+        if price > cap:
+            ctx.assume("price_above_cap", cap=cap, amount=price - cap)
+            part.not_coverable_fees = price - cap
+        part.full_cover_up_to = cap
+    else:
+        ctx.assume("hearing_class_2")
+        part.total_cover_cap = ctx.value("cap.hearing_aid_class_2_total")
+    return part
+
+
 _CARE_FUNCTIONS = {
     **{care: _doctor for care in DOCTOR_CARES},
     "dentist": _dentist,
@@ -507,6 +589,8 @@ _CARE_FUNCTIONS = {
     "psychologist": _psychologist,
     "emergency": _emergency,
     "hospital": _hospital,
+    "crown": _crown,
+    "hearing_aid": _hearing_aid,
 }
 
 
@@ -551,8 +635,14 @@ def estimate(request: EstimateRequest, rules: Rules | None = None) -> Estimate:
         level = effective
         statutory_share = part.statutory_gross - sum((d.amount for d in part.deductions if d.coverable), ZERO)
         ceiling = min(part.price - part.not_coverable_fees, pct_of(effective, part.base))
+        if part.total_cover_cap is not None:
+            ceiling = min(ceiling, part.total_cover_cap)
         if part.base > 0:
             complementary_paid = max(ZERO, ceiling - statutory_share - part.majoration)
+        if part.full_cover_up_to is not None:
+            # 100% Santé: a contrat responsable and the CSS pay the whole price up to the basket's cap.
+            complementary_paid = max(ZERO, min(part.price, part.full_cover_up_to) - statutory_share)
+            ctx.assume("full_cover_100_sante", kind=kind)
         # Forfaits journaliers and the forfait patient urgences: a contrat responsable and the CSS cover them in full.
         complementary_paid += forfaits_charged
         if forfaits_charged:

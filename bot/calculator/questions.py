@@ -12,17 +12,20 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from bot.calculator.estimate import default_tariff, estimate
+from bot.calculator.estimate import crown_basket, default_tariff, estimate
 from bot.calculator.request import CARES, CalculatorInputError, EstimateRequest
 from bot.calculator.rules import RuleDateError
 
 #: The questions of a cost conversation, in the order they are asked (names of the calculator's fields, except
 #: ``mutuelle``, which also stands for the CSS).
-QUESTIONS = ("care", "price", "medecin_traitant", "mutuelle")
+QUESTIONS = ("care", "price", "basket", "device_class", "medecin_traitant", "mutuelle")
 #: Probe answers: two that differ for each question.
 _PROBES = {"medecin_traitant": ("yes", "no"), "mutuelle": ("none", "100")}
 #: A price to probe with when the user gave none and the care has no tariff (any positive amount does).
 _PROBE_PRICE = Decimal("100")
+#: What a probe assumes when the user has not said it yet (a crown's basket, a hearing aid's class): the questions
+#: that matter do not depend on it.
+_PROBE_DEFAULTS = {"crown": {"basket": "libre"}, "hearing_aid": {"device_class": "2"}}
 
 
 def _amounts(fields: Mapping[str, Any]) -> tuple[Decimal, Decimal, Decimal] | None:
@@ -54,16 +57,21 @@ def relevant_questions(fields: Mapping[str, Any]) -> list[str]:
 
     ``fields`` are the calculator's loose fields (``EstimateRequest.from_fields``: care, price, age,
     medecin_traitant, mutuelle, css…); known answers are kept as given and the question is still listed when it
-    matters. Without a care, every question may matter.
+    matters. Without a care, every question may matter except the 100% Santé ones (basket: a crown's, unless its
+    material and tooth decide it; device_class: a hearing aid's).
     """
     care = fields.get("care")
     if care not in CARES:
-        return list(QUESTIONS)
+        return [q for q in QUESTIONS if q not in ("basket", "device_class")]
     known = {name: value for name, value in fields.items() if value not in (None, "")}
     questions = ["care"]
     if "price" in known or not has_default_price(known):
         questions.append("price")
-    probe = dict(known)
+    if care == "crown" and crown_basket(known.get("material"), known.get("tooth"))[0] is None:
+        questions.append("basket")  # or the material and the tooth, which decide it
+    if care == "hearing_aid":
+        questions.append("device_class")
+    probe = {**_PROBE_DEFAULTS.get(str(care), {}), **known}
     if "price" not in probe and not has_default_price(known):
         probe["price"] = _PROBE_PRICE
     for question in ("medecin_traitant", "mutuelle"):

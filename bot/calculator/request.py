@@ -22,7 +22,14 @@ CARES = DOCTOR_CARES + (
     "emergency",
     "ambulance",
     "psychologist",
+    "crown",
+    "hearing_aid",
 )
+#: 100% Santé: the baskets of dental prostheses, what decides a crown's basket, and the classes of hearing aids.
+BASKETS = ("100-sante", "maitrise", "libre")
+CROWN_MATERIALS = ("metal", "ceramic-metal", "other")
+TEETH = ("incisor", "canine", "premolar-1", "premolar-2", "molar")
+DEVICE_CLASSES = ("1", "2")
 #: Doctors whose consultation counts as a specialist's (hors-parcours base and dépassement autorisé).
 SPECIALIST_CARES = ("specialist", "gynecologist", "psychiatrist", "pediatrician")
 SECTORS = ("1", "2-optam", "2", "3")
@@ -82,6 +89,10 @@ class EstimateRequest:
     nights: int | None = None  # hospital only
     heavy_act: bool = False  # hospital only: an act of €120 or more during the stay
     urgent: bool = False  # ambulance only: urgent pre-hospital transport dispatched by the SAMU
+    basket: str | None = None  # crown only: 100-sante, maitrise or libre (else decided by material and tooth)
+    material: str | None = None  # crown only: metal, ceramic-metal or other
+    tooth: str | None = None  # crown only: incisor, canine, premolar-1, premolar-2 or molar
+    device_class: str | None = None  # hearing_aid only: "1" (100% Santé) or "2"
 
     def __post_init__(self) -> None:
         if self.care not in CARES:
@@ -133,6 +144,24 @@ class EstimateRequest:
             raise CalculatorInputError("heavy_act_not_hospital", care=self.care)
         if self.urgent and self.care != "ambulance":
             raise CalculatorInputError("urgent_not_ambulance", care=self.care)
+        for name, choices, care in (
+            ("basket", BASKETS, "crown"),
+            ("material", CROWN_MATERIALS, "crown"),
+            ("tooth", TEETH, "crown"),
+            ("device_class", DEVICE_CLASSES, "hearing_aid"),
+        ):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = str(value)
+                object.__setattr__(self, name, value)
+            if self.care != care:
+                raise CalculatorInputError("option_not_for_care", name=name.replace("_", "-"), care=self.care)
+            if value not in choices:
+                raise CalculatorInputError(
+                    "option_unknown", name=name.replace("_", "-"), value=value, choices=", ".join(choices)
+                )
 
     @property
     def effective_sector(self) -> str:

@@ -176,3 +176,21 @@ def test_invalid_values_get_the_calculators_message_in_the_users_language():
     assert "négatif" in check_fields({"care": "gp", "price": "-3"}, "fr")
     with pytest.raises(CalculatorInputError):
         cost_answer({"care": "gp", "price": "30", "mutuelle": "2000"}, "en")
+
+
+def test_100_sante_equipment_is_a_care_and_its_basket_or_class_is_asked():
+    from bot.cost import build_cost_answer, missing_questions
+
+    assert extract_cost_fields("What will I pay for a crown at 800 euros?") == {"care": "crown", "price": "800"}
+    assert extract_cost_fields("aide auditive classe 2 à 1500 €") == {
+        "care": "hearing_aid", "price": "1500", "device_class": "2"
+    }
+    assert extract_cost_fields("tarif maîtrisé", requested="basket") == {"basket": "maitrise"}
+    assert missing_questions({"care": "crown"}) == ["price", "basket", "mutuelle"]
+    assert missing_questions({"care": "hearing_aid", "device_class": "1"}) == ["price", "mutuelle"]
+    # The issue's €800 crown: the Sécurité sociale pays 60% of the €120 base, not 60% of the price.
+    answer = build_cost_answer({"care": "crown", "price": "800", "basket": "libre", "mutuelle": "none"}, "en")
+    assert "€72.00" in answer.headline and "€480.00" not in answer.headline
+    with pytest.raises(CalculatorInputError) as info:
+        build_cost_answer({"care": "crown", "price": "800", "mutuelle": "none"}, "fr")
+    assert info.value.key == "crown_basket_needed" and "panier" in info.value.message("fr")

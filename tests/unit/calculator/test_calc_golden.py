@@ -514,6 +514,71 @@ CASES = [
     ),
     # first day covered by the rules
     ("gp-first-day", dict(care="gp", price="30", date=dt.date(2024, 12, 22)), "30", 70, "19.00", "0.00", "11.00", None),
+    # --- 100% Santé (rules.yml; no official page found for these figures, see their notes) ---
+    # Crown base €120 whatever the material (arrêté of 23 Feb 2024, JORF 24 Feb 2024, annexe 1; dentists' fee lists),
+    # dental rate 60% (rate.dentist). Issue 17: an €800 crown is not "60% of €800 = €480": 60% × 120 = €72.
+    ("crown-free-800", dict(care="crown", price="800", basket="libre"), "120", 60, "72.00", "0.00", "728.00", None),
+    # 100% Santé ceramic-metal crown on an incisor, capped at €500 (dental convention annexe IV, 1 Jan 2023 column):
+    # with a contrat responsable the patient pays nothing (R871-2 as summarised in shared/reference §2)...
+    (
+        "crown-100-sante-mut",
+        dict(care="crown", price="500", material="ceramic-metal", tooth="incisor", mutuelle=100),
+        "120",
+        60,
+        "72.00",
+        "428.00",
+        "0.00",
+        None,
+    ),
+    # ... and without one, everything above the Sécurité sociale's €72
+    (
+        "crown-100-sante-none",
+        dict(care="crown", price="500", material="ceramic-metal", tooth="incisor"),
+        "120",
+        60,
+        "72.00",
+        "0.00",
+        "428.00",
+        None,
+    ),
+    # 100% Santé metal crown billed €350 while capped at €290: the €60 above the cap is never covered
+    ("crown-metal-above-cap", dict(care="crown", price="350", material="metal", mutuelle=100), "120", 60, "72.00",
+     "218.00", "60.00", None),
+    # tarif maîtrisé: ceramic-metal crown on a second premolar, capped at €550; a 200% BR mutuelle tops up to €240
+    (
+        "crown-maitrise-mut200",
+        dict(care="crown", price="550", material="ceramic-metal", tooth="premolar-2", mutuelle=200),
+        "120",
+        60,
+        "72.00",
+        "168.00",
+        "310.00",
+        None,
+    ),
+    # free price: ceramic-metal crown on a molar, no cap; a 300% BR mutuelle tops up to €360
+    (
+        "crown-libre-mut300",
+        dict(care="crown", price="800", material="ceramic-metal", tooth="molar", mutuelle=300),
+        "120",
+        60,
+        "72.00",
+        "288.00",
+        "440.00",
+        None,
+    ),
+    # class I hearing aid (100% Santé) from age 20: capped at €950 per ear, 60% of a €400 base = €240, a contrat
+    # responsable pays the €710 left (surdi13.fr citing the arrêté of 14 Nov 2018; le7.info 2021; comparateur 2025)
+    ("hearing-1-mut", dict(care="hearing_aid", price="950", device_class="1", age=70, mutuelle=100), "400", 60,
+     "240.00", "710.00", "0.00", None),
+    # the same without a mutuelle
+    ("hearing-1-none", dict(care="hearing_aid", price="950", device_class="1", age=70), "400", 60, "240.00", "0.00",
+     "710.00", None),
+    # class II at €1,500 with a 300% BR mutuelle: the Sécurité sociale €240, the mutuelle up to 300% × 400 = €1,200
+    ("hearing-2-mut300", dict(care="hearing_aid", price="1500", device_class="2", age=70, mutuelle=300), "400", 60,
+     "240.00", "960.00", "300.00", None),
+    # class II at €2,000 with a 500% mutuelle: Sécurité sociale + mutuelle at most €1,700 (insureglobe, L)
+    ("hearing-2-capped", dict(care="hearing_aid", price="2000", device_class="2", age=70, mutuelle=500), "400", 60,
+     "240.00", "1460.00", "300.00", None),
 ]
 
 
@@ -542,6 +607,33 @@ def test_at_least_forty_golden_cases_covering_every_care():
 
 def _keys(**kwargs):
     return [a.key for a in estimate(EstimateRequest(**{"date": JAN_2026, **kwargs})).assumptions]
+
+
+def test_a_crown_without_its_basket_asks_for_it_and_a_hearing_aid_for_its_class():
+    for kwargs, key in (
+        (dict(care="crown", price="500"), "crown_basket_needed"),
+        (dict(care="crown", price="500", material="other", tooth="molar"), "crown_basket_needed"),
+        (dict(care="hearing_aid", price="950"), "device_class_needed"),
+        (dict(care="hearing_aid", price="950", device_class="1", age=15), "hearing_aid_under_20"),
+    ):
+        with pytest.raises(CalculatorInputError) as info:
+            estimate(EstimateRequest(date=JAN_2026, **kwargs))
+        assert info.value.key == key
+        assert info.value.message("en") and info.value.message("fr")
+    with pytest.raises(CalculatorInputError) as info:
+        EstimateRequest(care="gp", price="30", basket="libre")
+    assert info.value.key == "option_not_for_care"
+
+
+def test_a_crown_above_its_cap_says_so_and_why_the_base_is_not_the_price():
+    result = estimate(EstimateRequest(care="crown", price="350", material="metal", mutuelle=100, date=JAN_2026))
+    keys = [a.key for a in result.assumptions]
+    assert "price_above_cap" in keys and "prosthesis_base" in keys and "crown_basket_100_sante" in keys
+    from bot.calculator import explain
+
+    assert "Why the base is not the price" in explain(result, "en")
+    assert "Pourquoi la base n'est pas le prix" in explain(result, "fr")
+    assert "€290.00" in explain(result, "en")
 
 
 def test_transport_rate_is_55_from_1_august_2023_and_65_before():

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.calculator import CARES, EstimateRequest, estimate, explain
 from bot.calculator.estimate import DOCTOR_CARES, MEDICATION_RATES, SECTORS
+from bot.calculator.request import BASKETS, CROWN_MATERIALS, DEVICE_CLASSES, TEETH
 from bot.calculator.explain import format_money
 
 ZERO = Decimal("0.00")
@@ -24,11 +25,16 @@ def requests(draw):
     care = draw(st.sampled_from(CARES))
     price = draw(st.one_of(st.none(), prices)) if care == "emergency" else draw(prices)
     css = draw(st.booleans())
+    crown = care == "crown"
     return EstimateRequest(
+        basket=draw(st.sampled_from(BASKETS)) if crown else None,
+        material=draw(st.one_of(st.none(), st.sampled_from(CROWN_MATERIALS))) if crown else None,
+        tooth=draw(st.one_of(st.none(), st.sampled_from(TEETH))) if crown else None,
+        device_class=draw(st.sampled_from(DEVICE_CLASSES)) if care == "hearing_aid" else None,
         care=care,
         price=price,
         date=draw(dates),
-        age=draw(st.integers(0, 100)),
+        age=draw(st.integers(20 if care == "hearing_aid" else 0, 100)),
         medecin_traitant=draw(st.booleans()),
         sector=draw(st.sampled_from(SECTORS)) if care in DOCTOR_CARES else None,
         ald=draw(st.booleans()),
