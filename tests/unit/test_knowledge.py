@@ -8,11 +8,13 @@ lead to it, and nothing may be copied from the seed guides or invented (phone nu
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 import re
 import unicodedata
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.knowledge import (
     LANGUAGES,
@@ -23,6 +25,7 @@ from bot.knowledge import (
     parse_article,
     validate,
 )
+from bot.calculator import load_rules
 
 REPO = Path(__file__).resolve().parents[2]
 KNOWLEDGE = REPO / "knowledge"
@@ -147,7 +150,7 @@ def _host_is_official(url: str) -> bool:
 
 
 def is_landing_page(url: str) -> bool:
-    """A site's home page or a section hub (``https://www.ameli.fr/assure``, ``…/particuliers``), not a page of facts."""
+    """A site's home page or a section hub (``https://www.ameli.fr/assure``, ``…/particuliers``): no page of facts."""
     rest = re.sub(r"^https?://[^/?#]+", "", url.strip())
     path = re.split(r"[?#]", rest, maxsplit=1)[0]
     return all(segment.lower() in LANDING_SEGMENTS for segment in path.split("/"))
@@ -230,9 +233,8 @@ def test_no_section_rests_on_a_landing_page(articles):
         for heading, urls in section_sources(a):
             if all(is_landing_page(url) for url in urls):
                 problems.append(f"{a.path.name} ({a.lang}) § {heading!r}: only {list(urls)}")
-        problems += [
-            f"{a.path.name} ({a.lang}): front matter cites the landing page {u}" for u in a.sources if is_landing_page(u)
-        ]
+        landing = [u for u in a.sources if is_landing_page(u)]
+        problems += [f"{a.path.name} ({a.lang}): front matter cites the landing page {u}" for u in landing]
     assert not problems, "cite the page that states the facts, not a home page:\n" + "\n".join(problems)
 
 
@@ -351,7 +353,7 @@ def test_checker_catches_a_planted_eight_word_run(tmp_path):
 
 
 def test_an_allowed_quotation_is_not_copying_but_the_words_around_it_are(tmp_path):
-    seed = "I got the message “Votre situation actuelle ne vous permet pas de créer immédiatement votre compte ameli.”"
+    seed = "I got the message “Votre situation actuelle ne vous permet pas de créer immédiatement votre compte.”"
     (tmp_path / "seed.txt").write_text(seed, encoding="utf-8")
     runs = seed_runs(tmp_path)
     quoted = ("ne vous permet pas de créer immédiatement votre compte",)
@@ -479,3 +481,225 @@ def test_a_section_without_a_review_line_takes_the_articles_date_and_bad_dates_a
     _write_twins(tmp_path, "delta", "Body.\n\nSource: the ameli site")
     with pytest.raises(KnowledgeFormatError, match="URLs only"):
         parse_article(tmp_path / "en" / "delta.md")
+
+
+# --- one truth for figures: the articles write the calculator's figures as rules.yml has them today ---------------
+
+_EUR_EN = r"€\s?(?P<v>\d+(?:\.\d\d)?)"  # €30, €31.50
+_EUR_FR = r"(?P<v>\d+(?:,\d\d)?)\s?€"  # 30 €, 31,50 €
+_PCT = r"(?P<v>\d+)\s?%"
+
+# (rule key in bot/calculator/rules.yml, language, pattern with the figure in group ``v``). Each pattern names the
+# figure next to what it is, so that a match is that figure and nothing else; every (rule, language) named here must
+# be found, as rules.yml has it today, in the articles.
+FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("tariff.gp", "en", r"\bGP (?:at |visit at )?€(?P<v>\d+(?:\.\d\d)?)"),
+    ("tariff.gp", "en", r"€(?P<v>\d+(?:\.\d\d)?) GP visit"),
+    ("tariff.gp", "fr", rf"généraliste à {_EUR_FR}"),
+    ("tariff.gp", "fr", rf"généraliste en secteur 1, prix et base se confondent : {_EUR_FR}"),
+    ("tariff.gp", "en", rf"For a GP in secteur 1 the price and the base are the same, {_EUR_EN}"),
+    ("tariff.teleconsultation", "en", rf"GP teleconsultation {_EUR_EN}"),
+    ("tariff.gp_under_6", "en", rf"{_EUR_EN} for a child under 6"),
+    ("tariff.specialist", "en", rf"most specialists (?:at )?{_EUR_EN}"),
+    ("tariff.specialist", "fr", rf"la plupart des spécialistes (?:à )?{_EUR_FR}"),
+    ("tariff.gynecologist", "en", rf"gynaecologist {_EUR_EN}"),
+    ("tariff.psychiatrist", "en", rf"psychiatrist or neurologist {_EUR_EN}"),
+    ("tariff.psychologist", "en", rf"Mon soutien psy\W+\({_EUR_EN}"),
+    ("tariff.psychologist", "fr", rf"Mon soutien psy\W+\({_EUR_FR}"),
+    ("rate.doctor_hors_parcours", "en", rf"{_PCT} instead of \d+\s?%"),
+    ("rate.doctor", "en", r"\d+\s?% instead of (?P<v>\d+)\s?%"),
+    ("rate.doctor_hors_parcours", "fr", rf"{_PCT} au lieu de \d+\s?%"),
+    ("rate.doctor", "fr", r"\d+\s?% au lieu de (?P<v>\d+)\s?%"),
+    ("rate.doctor", "en", rf"refunded at {_PCT} of the official rate"),
+    ("rate.doctor", "fr", rf"remboursés à {_PCT} du tarif de base"),
+    ("rate.doctor_hors_parcours", "en", rf"the rate falls to {_PCT}"),
+    ("rate.doctor_hors_parcours", "fr", rf"le taux tombe à {_PCT}"),
+    ("rate.dentist", "en", rf"Dentists: {_PCT}"),
+    ("rate.auxiliary", "en", rf"podiatrists: {_PCT}"),
+    ("rate.lab", "en", rf"Laboratory tests: {_PCT}"),
+    ("rate.imaging", "en", rf"Imaging and X-rays: {_PCT}"),
+    ("rate.hospital", "en", rf"hospital stay is paid at {_PCT}"),
+    ("rate.hospital", "en", rf"the Assurance Maladie pays {_PCT} of the official cost"),
+    ("rate.hospital", "fr", rf"l'Assurance Maladie prend en charge {_PCT} du tarif officiel"),
+    ("rate.transport", "en", rf"is paid at {_PCT} since 1 August 2023"),
+    ("hospital.full_rate_from_day", "en", r"from the (?P<v>\d+)(?:st|nd|rd|th) day"),
+    ("hospital.full_rate_from_day", "fr", r"à partir du (?P<v>\d+)e jour"),
+    ("heavy_act.threshold", "en", rf"{_EUR_EN} or more"),
+    ("heavy_act.threshold", "fr", rf"{_EUR_FR} ou plus"),
+    ("heavy_act.forfait", "en", rf"This fee has been {_EUR_EN}"),
+    ("heavy_act.forfait", "fr", rf"Ce forfait est de {_EUR_FR}"),
+    ("forfait_journalier.general", "en", rf"It has been {_EUR_EN} per day"),
+    ("forfait_journalier.general", "fr", rf"Il est de {_EUR_FR} par jour"),
+    ("forfait_journalier.general", "en", rf"Forfait journalier: the daily hospital fee, {_EUR_EN}"),
+    ("forfait_journalier.general", "fr", rf"la somme due par jour d'hospitalisation, {_EUR_FR}"),
+    ("forfait_journalier.psychiatry", "en", rf"per day \({_EUR_EN} in psychiatry"),
+    ("forfait_journalier.psychiatry", "fr", rf"par jour \({_EUR_FR} en psychiatrie"),
+    ("forfait_urgences.full", "en", rf"and is {_EUR_EN} \(reduced rate"),
+    ("forfait_urgences.full", "fr", rf"s'élève à {_EUR_FR} \(tarif réduit"),
+    ("forfait_urgences.reduced", "en", r"and is €\d+(?:\.\d\d)? \(reduced rate €(?P<v>\d+(?:\.\d\d)?)"),
+    ("forfait_urgences.reduced", "fr", r"s'élève à \d+(?:,\d\d)?\s?€ \(tarif réduit (?P<v>\d+(?:,\d\d)?)\s?€"),
+    ("pf.amount", "en", rf"{_EUR_EN} participation forfaitaire"),
+    ("pf.amount", "fr", rf"participation forfaitaire (?:de |à |: )?{_EUR_FR}"),
+    ("pf.amount", "en", rf"participation forfaitaire (?:is |at |: )?{_EUR_EN}"),
+    ("franchise.medication", "en", rf"{_EUR_EN} per box"),
+    ("franchise.medication", "fr", rf"{_EUR_FR} par boîte"),
+    ("franchise.paramedical", "en", rf"{_EUR_EN} per paramedical act"),
+    ("franchise.paramedical", "fr", rf"{_EUR_FR} par acte paramédical"),
+    ("franchise.transport", "en", rf"{_EUR_EN} per (?:medical )?transport"),
+    ("franchise.transport", "fr", rf"{_EUR_FR} par transport"),
+    ("cap.pf_per_year", "en", rf"and to {_EUR_EN} per calendar year"),
+    ("cap.pf_per_year", "fr", rf"et à {_EUR_FR} par année civile"),
+    ("cap.franchises_per_year", "en", rf"capped at {_EUR_EN} per calendar year"),
+    ("cap.franchises_per_year", "fr", rf"plafonné à {_EUR_FR} par année civile"),
+    ("age.parcours_from", "en", r"30\s?% from age (?P<v>\d+)"),
+    ("age.parcours_from", "fr", r"30\s?% dès (?P<v>\d+) ans"),
+    ("age.pf_franchise_exempt_under", "en", r"Under (?P<v>\d+) there is no €2"),
+    ("age.pf_franchise_exempt_under", "fr", r"Avant (?P<v>\d+) ans, la participation forfaitaire"),
+)
+
+# Words that date a figure as no longer (or not yet) in force: such a sentence may give another version of the rule.
+_DATED = re.compile(
+    r"\b(?:before|until|was|were|used to|previously|auparavant|avant|jusqu|était|étaient)\b",
+    re.IGNORECASE,
+)
+# Words that mark a figure as a proposal that never came into force: the only place for a figure rules.yml never had.
+_NOT_ADOPTED = re.compile(r"\b(?:plans? to|were all dropped|projets? de|abandonnés?)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+")
+# Characters before and after an older figure where its date word must be ("was €20", "€24 before").
+DATE_WINDOW = (20, 16)
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\]\([^)]*\)", "]", text))  # link targets out, one line
+
+
+def _sentence_at(text: str, position: int) -> str:
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > position:
+            return text[start : match.start()]
+        start = match.end()
+    return text[start:]
+
+
+def _states(sentence: str, value: Decimal, lang: str, pattern: str) -> bool:
+    """Whether ``sentence`` also writes ``value`` in the unit of ``pattern`` (€, % or a bare number)."""
+    number = f"{value.normalize():f}"
+    spellings = {number, f"{value:.2f}"} if "." in f"{value:.2f}" and value != value.to_integral() else {number}
+    if lang == "fr":
+        spellings = {s.replace(".", ",") for s in spellings}
+    for spelled in spellings:
+        euro = rf"€\s?{re.escape(spelled)}(?![\d.,])|(?<![\d.,]){re.escape(spelled)}\s?€"
+        if "€" in pattern and re.search(euro, sentence):
+            return True
+        if "%" in pattern and re.search(rf"(?<![\d.,]){re.escape(spelled)}\s?%", sentence):
+            return True
+        bare = rf"(?<![\d.,]){re.escape(spelled)}(?![\d.,])"
+        if "€" not in pattern and "%" not in pattern and re.search(bare, sentence):
+            return True
+    return False
+
+
+def figure_findings(articles: list[Article], rules, today: dt.date) -> tuple[list[str], set[tuple[str, str]]]:
+    """(problems, the (rule, language) pairs found written as rules.yml has them on ``today``)."""
+    problems: list[str] = []
+    found: set[tuple[str, str]] = set()
+    for key, lang, pattern in FIGURES:
+        current = rules.version(key, today).value
+        for article in articles:
+            if article.lang != lang:
+                continue
+            for heading, raw in [("summary", article.summary), *((s.heading, s.text) for s in article.sections)]:
+                text = _flat(raw)
+                for match in re.finditer(pattern, text, re.IGNORECASE):
+                    value = _value(match)
+                    if value == current:
+                        found.add((key, lang))
+                        continue
+                    sentence = _sentence_at(text, match.start())
+                    other_versions = {v.value for v in rules.entries[key]} - {current}
+                    near = text[max(0, match.start("v") - DATE_WINDOW[0]) : match.end("v") + DATE_WINDOW[1]]
+                    if value in other_versions and (_states(sentence, current, lang, pattern) or _DATED.search(near)):
+                        continue  # another version of the rule, dated or beside today's figure
+                    if _NOT_ADOPTED.search(sentence):
+                        continue  # a proposal that was never adopted, said as such
+                    problems.append(
+                        f"{article.path.name} ({lang}) § {heading!r}: {match.group(0)!r} but rules.yml has"
+                        f" {key} = {current} on {today.isoformat()}"
+                    )
+    return problems, found
+
+
+def test_figures_in_the_articles_agree_with_the_calculator_rules_for_today(articles):
+    rules = load_rules()  # bot/calculator/rules.yml, read through the calculator's own loader
+    problems, found = figure_findings(articles, rules, dt.date.today())
+    assert not problems, "one truth for figures (change rules.yml first, then the articles):\n" + "\n".join(problems)
+    expected = {(key, lang) for key, lang, _ in FIGURES}
+    missing = sorted(expected - found)
+    assert not missing, f"no article states these figures as rules.yml has them today (or FIGURES is stale): {missing}"
+
+
+def _one_article(folder: Path, topic: str, body: str, lang: str = "en") -> Article:
+    (folder / lang).mkdir(parents=True, exist_ok=True)
+    path = folder / lang / f"{topic}.md"
+    path.write_text(ARTICLE.format(id=topic, lang=lang, body=body), "utf-8")
+    return parse_article(path)
+
+
+def test_figure_checker_catches_a_wrong_figure_and_lets_a_dated_old_one_through(tmp_path):
+    rules = load_rules()
+    day = dt.date(2026, 6, 1)  # forfait journalier €23 since 1 March 2026, €20 before
+    right = _one_article(tmp_path, "right", "The forfait journalier: it has been €23 per day (€17 in psychiatry).")
+    history = _one_article(
+        tmp_path, "history", "Check the date on your bill. It has been €20 per day until 28 February 2026, then more."
+    )
+    undated = _one_article(tmp_path, "undated", "It has been €20 per day for a long time now, as far as we know.")
+    wrong = _one_article(tmp_path, "wrong", "The forfait journalier covers your bed. It has been €21 per day.")
+    french = _one_article(tmp_path, "french", "Ce forfait est de 24 € depuis avril 2026.", lang="fr")
+    problems, found = figure_findings([right, history], rules, day)
+    assert problems == [] and ("forfait_journalier.general", "en") in found
+    problems, _ = figure_findings([undated], rules, day)  # an older version said as if it were today's
+    assert len(problems) == 1 and "€20 per day" in problems[0]
+    problems, _ = figure_findings([wrong], rules, day)
+    assert len(problems) == 1 and "€21 per day" in problems[0] and "forfait_journalier.general = 23" in problems[0]
+    problems, _ = figure_findings([french], rules, day)  # €24 is the heavy-act forfait before 22 April 2026
+    assert len(problems) == 1 and "heavy_act.forfait = 32" in problems[0]
+    assert figure_findings([french], rules, dt.date(2026, 3, 1))[0] == []  # on 1 March 2026 it was still €24
+
+
+def test_figure_checker_follows_rules_yml_when_a_rate_changes(tmp_path):
+    """A new dated version in rules.yml makes an article that still says the old rate fail, with no code change."""
+    raw = yaml.safe_load((REPO / "bot" / "calculator" / "rules.yml").read_text("utf-8"))
+    day = dt.date.today()
+    current = load_rules().version("rate.hospital", day).value
+    article = _one_article(tmp_path, "stay", f"A hospital stay is paid at {current}%, and at 100% in several cases.")
+    assert figure_findings([article], load_rules(), day)[0] == []
+    changed = dict(raw["entries"]["rate.hospital"][-1], value=int(current) - 5, **{"from": day.isoformat()})
+    raw["entries"]["rate.hospital"] = [*raw["entries"]["rate.hospital"], changed]
+    (tmp_path / "rules.yml").write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    problems, _ = figure_findings([article], load_rules(tmp_path / "rules.yml"), day)
+    assert len(problems) == 1 and f"rate.hospital = {int(current) - 5}" in problems[0]
+
+
+def test_every_figure_the_table_reads_is_caught_when_changed_in_a_copy_of_the_articles(tmp_path):
+    """Mutation check on copies of the real sections: each figure the table reads, changed (30 → 930), fails."""
+    rules, day = load_rules(), dt.date.today()
+    articles = load_articles(KNOWLEDGE)
+    _, found = figure_findings(articles, rules, day)
+    caught: set[tuple[str, str]] = set()
+    for number, (key, lang, pattern) in enumerate(FIGURES):
+        current = rules.version(key, day).value
+        for text in (_flat(s.text) for a in articles if a.lang == lang for s in a.sections):
+            match = next((m for m in re.finditer(pattern, text, re.IGNORECASE) if _value(m) == current), None)
+            if match is None or (key, lang) in caught:
+                continue
+            start, end = match.span("v")
+            copy = _one_article(tmp_path, f"m{number}", text[:start] + "9" + text[start:end] + text[end:], lang)
+            problems, _ = figure_findings([copy], rules, day)
+            assert any(key in p for p in problems), f"changing {match.group(0)!r} ({key}, {lang}) went unnoticed"
+            caught.add((key, lang))
+    assert caught == found, f"figures found but not mutation-checked: {sorted(found - caught)}"
+
+
+def _value(match: re.Match[str]) -> Decimal:
+    return Decimal(match.group("v").replace(",", "."))
