@@ -42,6 +42,7 @@ eval: install index train ## Quality on the held-out sets: retrieval (R@1, R@3, 
 	@$(ENV) .venv/actions/bin/python -m bot eval
 	@$(ENV) .venv/rasa/bin/python scripts/eval_nlu.py
 	@$(ENV) .venv/actions/bin/python scripts/eval_language.py
+	@$(ENV) .venv/rasa/bin/python scripts/eval_conversations.py
 
 bench: install index train ## Benchmark against a plain Rasa reference bot in the same run; writes docs/benchmarks.md (BENCH_QUICK=1: small counts)
 	@$(ENV) .venv/rasa/bin/python -m bench
