@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from babel.numbers import format_currency
 
 if TYPE_CHECKING:
     from bot.calculator.estimate import Assumption, Estimate
@@ -56,13 +57,15 @@ def _text(section: str, key: str, lang: str) -> str:
     return texts()[section][key][lang]
 
 
+#: Locales of the money format (CLDR data through Babel, like the web widget's Intl.NumberFormat).
+MONEY_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
+
+
 def format_money(amount: Decimal, lang: str) -> str:
+    """Euros for the language, by Babel: "€1,234.56" in English, "1 234,56 €" in French (a narrow no-break space
+    between thousands, a no-break space before the sign, as CLDR and the widget's Intl.NumberFormat write them)."""
     amount = Decimal(amount).quantize(Decimal("0.01"))
-    sign = "-" if amount < 0 else ""
-    digits = f"{abs(amount):,.2f}"
-    if lang == "fr":
-        return sign + digits.replace(",", " ").replace(".", ",") + " €"
-    return f"{sign}€{digits}"
+    return format_currency(amount, "EUR", locale=MONEY_LOCALES.get(lang, "en_GB"))
 
 
 def format_number(value: Decimal | int, lang: str) -> str:

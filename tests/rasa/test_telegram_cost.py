@@ -42,10 +42,10 @@ def test_the_details_are_one_button_away(fake_api: FakeBotApi) -> None:
 
     asyncio.run(scenario())
     headline, breakdown, assumption, details, gone = [m["text"] for m in fake_api.sent_messages()]
-    assert headline.startswith("La Sécurité sociale rembourse 19,00 €") and "11,00 €" in headline
-    assert breakdown.split("\n") == ["Sécurité sociale : 19,00 €", "Complémentaire : 0,00 €", "Vous : 11,00 €"]
+    assert headline.startswith("La Sécurité sociale rembourse 19,00 €") and "11,00 €" in headline
+    assert breakdown.split("\n") == ["Sécurité sociale : 19,00 €", "Complémentaire : 0,00 €", "Vous : 11,00 €"]
     assert assumption.startswith("Hypothèse :")
-    assert "\n1. Prix facturé : 30,00 €." in details and "Reste à votre charge : 11,00 €" in details
+    assert "\n1. Prix facturé : 30,00 €." in details and "Reste à votre charge : 11,00 €" in details
     assert "Source officielle" in details and "magnolia" not in details
     assert gone.startswith("Ce détail n'est plus disponible")
     assert [m.text for m in agent.received] == ["Combien pour un généraliste à 30 € ?"]  # presses stay in the channel

@@ -254,7 +254,7 @@ def _cost_payload(lang: str) -> dict:
     "lang, lines, button",
     [
         ("en", ["Sécurité sociale: €19.00", "Complementary cover: €0.00", "You: €11.00"], "How this is calculated"),
-        ("fr", ["Sécurité sociale : 19,00 €", "Complémentaire : 0,00 €", "Vous : 11,00 €"], "Détail du calcul"),
+        ("fr", ["Sécurité sociale : 19,00 €", "Complémentaire : 0,00 €", "Vous : 11,00 €"], "Détail du calcul"),
     ],
 )
 def test_a_cost_breakdown_is_three_lines_and_a_details_button(lang, lines, button):

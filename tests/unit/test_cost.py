@@ -28,7 +28,7 @@ from bot.cost import (
             "Combien je paie chez le dermatologue à 50 euros sans mutuelle ?",
             {"care": "specialist", "price": "50", "mutuelle": "none"},
         ),
-        ("j'ai 70 ans, kiné à 20,50 € avec une mutuelle à 200 %", {"care": "physio", "price": "20.50", "mutuelle": "200", "age": "70"}),
+        ("j'ai 70 ans, kiné à 20,50 € avec une mutuelle à 200 %", {"care": "physio", "price": "20.50", "mutuelle": "200", "age": "70"}),
         ("my 5-year-old sees the pédiatre, 35€", {"care": "pediatrician", "price": "35", "age": "5"}),
         ("I have the CSS, dentist 23 euros", {"care": "dentist", "price": "23", "mutuelle": "css"}),
         ("sans médecin traitant, combien pour le généraliste ?", {"care": "gp", "medecin_traitant": "no"}),
@@ -56,7 +56,7 @@ def test_the_medecin_traitant_is_not_read_as_a_gp_visit():
 
 def test_a_price_needs_a_currency_unless_it_was_asked():
     assert parse_price("€30.50") == "30.50"
-    assert parse_price("30,50 €") == "30.50"
+    assert parse_price("30,50 €") == "30.50"
     assert parse_price("I am 30") is None
     assert parse_price("0 €") is None
 
@@ -101,7 +101,7 @@ def test_without_a_price_the_official_tariff_is_used_and_said():
     assert "€19.00" in answer.headline and "€11.00" in answer.headline
     assert "official tariff of €30.00" in answer.assumption
     fr = build_cost_answer({"care": "psychiatrist", "age": "40", "medecin_traitant": "yes", "mutuelle": "none"}, "fr")
-    assert "tarif officiel de 57,00 €" in fr.assumption
+    assert "tarif officiel de 57,00 €" in fr.assumption
 
 
 @pytest.mark.parametrize(
@@ -123,7 +123,7 @@ def test_price_buttons_fit_the_care(care, first):
         ("My GP charged €30 and ameli paid me €19", "30", "19", "gp"),
         ("Why did I get €19 back for €30?", "30", "19", None),
         ("j'ai payé 30 € chez le généraliste et la sécu m'a remboursé 19 €", "30", "19", "gp"),
-        ("On m'a remboursé 5,50 € pour une boîte de médicament à 10 €", "10", "5.50", "medication"),
+        ("On m'a remboursé 5,50 € pour une boîte de médicament à 10 €", "10", "5.50", "medication"),
     ],
 )
 def test_a_refund_question_gives_what_was_paid_and_refunded(text, paid, refunded, care):
@@ -142,7 +142,7 @@ def test_a_cost_question_is_not_a_refund_question():
     assert parse_refund_question("ameli refunded me") is None  # no amounts
 
 
-@pytest.mark.parametrize("lang, you, billed", [("en", "€11.00", "€30.00"), ("fr", "11,00 €", "30,00 €")])
+@pytest.mark.parametrize("lang, you, billed", [("en", "€11.00", "€30.00"), ("fr", "11,00 €", "30,00 €")])
 def test_the_answer_has_a_chart_payload_that_adds_up_in_the_users_language(lang, you, billed):
     slots = {"care": "gp", "price": "30", "medecin_traitant": "yes", "mutuelle": "none"}
     explanation, payload = cost_answer(slots, lang)

@@ -88,8 +88,8 @@ def test_human_output_in_french(capsys):
         capsys, "--care", "gp", "--price", "30", "--medecin-traitant", "no", "--date", "2026-01-10", "--lang", "fr"
     )
     assert code == 0
-    assert "Reste à votre charge : 23,00 €" in out
-    assert "La Sécurité sociale verse 7,00 €" in out
+    assert "Reste à votre charge : 23,00 €" in out
+    assert "La Sécurité sociale verse 7,00 €" in out
     assert "Hypothèses" in out and "Règles utilisées (version du 3 mars 2026)" in out
 
 
@@ -99,7 +99,7 @@ def test_json_explanation_follows_the_language(capsys):
     )
     assert code == 0
     data = json.loads(out)
-    assert "Reste à votre charge : 2,00 €" in data["explanation"]
+    assert "Reste à votre charge : 2,00 €" in data["explanation"]
     assert data["lang"] == "fr"
 
 
@@ -159,6 +159,9 @@ def test_errors_are_worded_in_french_when_asked(capsys):
 def test_help_exits_0(capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "--pregnancy-month" in out and "--heavy-act" in out
+    # Issue 17: the new cares and options, and the explain mode.
+    for option in ("crown", "hearing_aid", "--basket", "--material", "--tooth", "--device-class", "--urgent", "explain"):
+        assert option in out, option
 
 
 def test_loose_fields_from_a_form_give_the_same_estimate_as_typed_ones():
@@ -211,3 +214,14 @@ def test_loose_fields_are_checked(fields, key):
         EstimateRequest.from_fields(fields)
     assert info.value.key == key
     assert info.value.message("fr") and info.value.message("en")
+
+
+def test_money_is_formatted_by_babel_in_each_language():
+    from decimal import Decimal
+
+    from bot.calculator.explain import format_money
+
+    # French: narrow no-break space between thousands, no-break space before the sign (CLDR, as Intl.NumberFormat).
+    assert format_money(Decimal("1234.56"), "fr") == "1\u202f234,56\u00a0€"
+    assert format_money(Decimal("1234.56"), "en") == "€1,234.56"
+    assert format_money(Decimal("0"), "fr") == "0,00\u00a0€"

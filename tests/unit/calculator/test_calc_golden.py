@@ -712,7 +712,7 @@ def test_explanation_walks_from_the_base_to_what_you_pay_in_order():
     result = estimate(EstimateRequest(care="specialist", price="31.50", mutuelle=100, date=JAN_2026))
     for lang, fragments in {
         "en": ["€31.50", "70% × €31.50 = €22.05", "−€2.00", "pays €20.05", "pays €9.45", "You pay: €2.00"],
-        "fr": ["31,50 €", "70 % × 31,50 € = 22,05 €", "−2,00 €", "verse 20,05 €", "verse 9,45 €", "charge : 2,00 €"],
+        "fr": ["31,50 €", "70 % × 31,50 € = 22,05 €", "−2,00 €", "verse 20,05 €", "verse 9,45 €", "charge : 2,00 €"],
     }.items():
         text = explain(result, lang)
         positions = [text.index(fragment) for fragment in fragments]

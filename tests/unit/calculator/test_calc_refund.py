@@ -75,7 +75,7 @@ def test_refund_situations(facts, departures, kinds, fragment):
 
 def test_the_french_explanation_names_the_same_deductions():
     text = refund_text(explain_refund(RefundFacts(D(30), D(19), "gp", JAN_2026)), "fr")
-    assert "70 % × 30,00 € − 2,00 € = 19,00 €" in text and "participation forfaitaire" in text
+    assert "70 % × 30,00 € − 2,00 € = 19,00 €" in text and "participation forfaitaire" in text
 
 
 def test_a_refund_above_the_price_or_before_the_rules_is_not_guessed():
