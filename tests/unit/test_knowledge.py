@@ -226,6 +226,21 @@ def test_every_article_cites_an_official_https_source(articles):
     assert not problems, "no https source on ameli.fr or service-public.fr:\n" + "\n".join(problems)
 
 
+def test_every_section_has_its_own_review_date(articles):
+    """The day each section was checked against its source, not one date stamped on the whole article."""
+    problems = [
+        f"{a.path.name} ({a.lang}) § {s.heading!r}: no 'Reviewed: YYYY-MM-DD' / 'Vérifié le : YYYY-MM-DD' line"
+        for a in articles
+        for s in a.sections
+        if s.last_reviewed is None
+    ]
+    assert not problems, "\n".join(problems)
+    newest = {a.path: max(s.last_reviewed for s in a.sections) for a in articles}
+    stale = [f"{a.path.name} ({a.lang}): {a.last_reviewed}, newest section {newest[a.path]}" for a in articles
+             if a.last_reviewed != newest[a.path]]
+    assert not stale, "last_reviewed must be the most recent of the sections' dates:\n" + "\n".join(stale)
+
+
 def test_no_section_rests_on_a_landing_page(articles):
     """A site's home page states no fact: each section names the page(s) that say what it says."""
     problems = []
