@@ -119,7 +119,7 @@ class _Context:
             self.assume("css_no_pf")
             return True
         if request.age < self.number("age.pf_franchise_exempt_under"):
-            self.assume("minor_no_pf", age=request.age)
+            self.assume("minor_no_pf", age=request.age, minimum=self.number("age.pf_franchise_exempt_under"))
             return True
         return False
 
@@ -140,7 +140,11 @@ class _Context:
         taken = min(amount, max(ZERO, gross - already))
         if taken < amount:
             self.assume("deduction_carried_over", amount=amount - taken)
-        self.assume("annual_caps_not_reached")
+        self.assume(
+            "annual_caps_not_reached",
+            pf_cap=self.value("cap.pf_per_year"),
+            franchise_cap=self.value("cap.franchises_per_year"),
+        )
         return Deduction(kind=kind, amount=taken, reason=rule_key)
 
 
@@ -200,7 +204,7 @@ def _doctor(ctx: _Context) -> _Part:
     hors_parcours = False
     if not request.medecin_traitant:
         if age < parcours_age:
-            ctx.assume("under_16_no_penalty", age=age)
+            ctx.assume("under_16_no_penalty", age=age, minimum=parcours_age)
         elif ctx.maternity:
             pass  # everything is at 100% from the 6th month: the parcours rate does not matter
         elif request.css:
@@ -211,7 +215,7 @@ def _doctor(ctx: _Context) -> _Part:
             ctx.assume("ald_hors_parcours_uncertain")
         else:
             hors_parcours = True
-            ctx.assume("hors_parcours", age=age)
+            ctx.assume("hors_parcours", age=age, minimum=parcours_age)
     elif care in ("gynecologist",) or (
         care == "psychiatrist" and parcours_age <= age <= ctx.number("age.psychiatrist_direct_access_to")
     ):

@@ -38,6 +38,8 @@ MONEY_PARAMS = {
     "paid",
     "refunded",
     "ticket",
+    "pf_cap",
+    "franchise_cap",
 }
 PERCENT_PARAMS = {"level", "cap", "rate"}
 #: Rule key prefixes whose values are euros, and those that are percentages.
