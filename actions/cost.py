@@ -15,6 +15,7 @@ from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
+from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -99,6 +100,14 @@ class ValidateCostForm(UrgencyFirst, FormValidationAction):
         """Only the questions whose answer changes the estimate, as the calculator says (bot.cost.required_questions):
         no médecin traitant for a child or at the dentist's, no price when the care has an official tariff."""
         return [slot for slot in required_questions(_slots(tracker)) if slot in domain_slots or not domain_slots]
+
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Always names the next question (rasa-sdk leaves it to Rasa when the list equals the domain's)."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        missing = (slot for slot in required if tracker.slots.get(slot) is None)
+        return SlotSet(REQUESTED_SLOT, next(missing, None))
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         events = await super().run(dispatcher, tracker, domain)
