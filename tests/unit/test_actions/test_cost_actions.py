@@ -14,7 +14,7 @@ from bot.cost import extract_cost_fields, parse_refund_question
 
 from .conftest import make_tracker, responses
 
-DOMAIN_SLOTS = ["care", "price", "medecin_traitant", "mutuelle"]
+DOMAIN_SLOTS = ["care", "price", "basket", "device_class", "medecin_traitant", "mutuelle"]  # domain.yml cost_form
 #: What the user answers to each question of the form, in words.
 ANSWERS = {"medecin_traitant": {"yes": "yes", "no": "no"}, "mutuelle": {"none": "no mutuelle"}}
 
@@ -107,6 +107,25 @@ CASES = [
         ["--care", "dentist", "--price", "23", "--css", "yes"],
         [],
     ),
+    # Issue 17: an €800 crown; the basket is asked (the button sends its payload as the answer)
+    (
+        "What will I pay for a crown? It costs 800 euros",
+        {"basket": '/inform{"basket": "libre"}', "mutuelle": "no mutuelle"},
+        ["--care", "crown", "--price", "800", "--basket", "libre", "--mutuelle", "none"],
+        ["basket", "mutuelle"],
+    ),
+    (
+        "couronne 100% Santé à 500 €, mutuelle à 100 %",
+        {},
+        ["--care", "crown", "--price", "500", "--basket", "100-sante", "--mutuelle", "100"],
+        [],
+    ),
+    (
+        "hearing aid at 1500 euros, I'm 70",
+        {"device_class": "class II", "mutuelle": "300%"},
+        ["--care", "hearing_aid", "--price", "1500", "--device-class", "2", "--age", "70", "--mutuelle", "300"],
+        ["device_class", "mutuelle"],
+    ),
 ]
 
 
@@ -115,7 +134,7 @@ async def test_the_conversation_and_the_command_line_give_the_same_amounts(
     message, answers, argv, asked, dispatcher, capsys
 ):
     result = await converse(message, answers, dispatcher)
-    assert result["asked"] == asked
+    assert result["asked"] == asked, result["asked"]
     assert parts(result["payload"]) == cli_amounts(capsys, *argv)
 
 
