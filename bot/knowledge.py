@@ -126,7 +126,7 @@ def _split_sections(title: str, body: str, path: Path) -> list[Section]:
             if source_match:
                 sources = tuple(url for url in _SOURCE_SPLIT.split(source_match.group(1)) if url)
                 if not all(url.startswith(("https://", "http://")) for url in sources):
-                    raise KnowledgeFormatError(f"{path} § {heading!r}: a Source line lists URLs only: {line.strip()!r}")
+                    raise KnowledgeFormatError(f"{path} § {heading!r}: a Source line lists URLs only: {line.strip()}")
                 continue
             reviewed_match = _REVIEWED.match(line.strip())
             if reviewed_match:
