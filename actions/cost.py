@@ -86,7 +86,8 @@ async def send_refund_explanation(
     """Send the explanation of a refund ("my GP charged €30 and ameli paid me €19"): which deductions make the
     difference between the price and the refund, or that they cannot be found and what to check. ``facts`` come from
     ``bot.cost.parse_refund_question``. One ``utter_cost_answer`` message (CommonMark); returns no events."""
-    dispatcher.utter_message(response="utter_cost_answer", explanation=explain_refund_text(facts, user_language(tracker)))
+    text = explain_refund_text(facts, user_language(tracker))
+    dispatcher.utter_message(response="utter_cost_answer", explanation=text)
     return []
 
 

@@ -182,10 +182,12 @@ def extract_cost_fields(text: str | None, requested: str | None = None) -> dict[
 
 def required_questions(fields: dict[str, Any]) -> list[str]:
     """The cost form's slots (care, price, basket, device_class, medecin_traitant, mutuelle) whose answer changes the
-    estimate, answered or not, in the order they are asked (basket: a crown's, device_class: a hearing aid's). The calculator decides (``bot.calculator.questions``): the médecin traitant
-    for an adult at any doctor's (psychiatrist, gynaecologist and paediatrician included), never for a child under 16
-    or at the dentist's; the price only when the care has no official tariff (``default_tariff``)."""
-    return relevant_questions(calculator_fields(fields, keep_all=True))
+    estimate, answered or not, in the order they are asked (basket: a crown's, device_class: a hearing aid's).
+
+    The calculator decides (``bot.calculator.questions``): the médecin traitant for an adult at any doctor's
+    (psychiatrist, gynaecologist and paediatrician included), never for a child under 16 or at the dentist's; the
+    price only when the care has no official tariff (``default_tariff``)."""
+    return relevant_questions(calculator_fields(fields))
 
 
 def missing_questions(fields: dict[str, Any]) -> list[str]:
@@ -201,7 +203,7 @@ def needs_medecin_traitant(care: str | None, age: str | int | None) -> bool:
     return "medecin_traitant" in required_questions({"care": care, "age": age})
 
 
-def calculator_fields(slots: dict[str, Any], keep_all: bool = False) -> dict[str, Any]:
+def calculator_fields(slots: dict[str, Any]) -> dict[str, Any]:
     """The calculator's fields from the conversation's slots (a 'css' answer is the CSS, not a mutuelle level).
 
     Every answer the user gave is passed on, the médecin traitant included: the calculator knows where it matters.

@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tooth", choices=TEETH, help="crown: incisor, canine, premolar-1, premolar-2 or molar")
     parser.add_argument("--device-class", choices=DEVICE_CLASSES, help="hearing_aid: class 1 (100%% Santé) or 2")
     parser.add_argument(
-        "--urgent", choices=YES_NO, default="no", help="ambulance: urgent transport dispatched by the SAMU (default: no)"
+        "--urgent", choices=YES_NO, default="no", help="ambulance: urgent transport sent by the SAMU (default: no)"
     )
     parser.add_argument("--lang", choices=("en", "fr"), default="en", help="language of the output (default: en)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")

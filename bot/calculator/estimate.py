@@ -560,7 +560,8 @@ def _hearing_aid(ctx: _Context) -> _Part:
     request = ctx.request
     price = request.price or ZERO
     if request.age < ctx.number("age.hearing_aid_adult_from"):
-        raise CalculatorInputError("hearing_aid_under_20", age=request.age, minimum=ctx.number("age.hearing_aid_adult_from"))
+        minimum = ctx.number("age.hearing_aid_adult_from")
+        raise CalculatorInputError("hearing_aid_under_20", age=request.age, minimum=minimum)
     if request.device_class is None:
         raise CalculatorInputError("device_class_needed")
     tariff = ctx.value("tariff.hearing_aid_adult")
