@@ -118,10 +118,14 @@ def _strings(value: Any) -> Iterable[str]:
 
 
 def reply_text(messages: list[dict[str, Any]]) -> str:
-    """What the user reads: the texts, and the text inside custom payloads (cost chart, letter drafts)."""
-    parts = [message.get("text") or "" for message in messages]
-    parts += [text for message in messages if message.get("custom") for text in _strings(message["custom"])]
-    return "\n".join(part for part in parts if part)
+    """The texts of the bot's messages, as the user reads them."""
+    return "\n".join(message.get("text") or "" for message in messages if message.get("text"))
+
+
+def custom_text(messages: list[dict[str, Any]]) -> str:
+    """The strings inside custom payloads (citations, cost chart, letter drafts): shown by the widget, so a fact
+    there counts too."""
+    return "\n".join(text for message in messages if message.get("custom") for text in _strings(message["custom"]))
 
 
 # --- reply language --------------------------------------------------------------------------------------------------
@@ -230,6 +234,7 @@ class Stack:
 class Turn:
     user: str
     reply: str
+    custom: str
     buttons: list[str]
     kind: str  # answer | unknown | dead_end
     missing: list[str]
@@ -295,12 +300,12 @@ def run_item(url: str, item: dict[str, Any], kinds: ReplyKinds) -> Result:
             result.error = f"turn {len(result.turns) + 1}: {error}"
             return result
         seconds = time.perf_counter() - started
-        text = reply_text(messages)
+        plain = reply_text(messages)
+        text = f"{plain}\n{custom_text(messages)}"
         expect = compile_all(spec.get("expect"))
         forbid = compile_all(spec.get("forbid"))
-        plain = "\n".join(message.get("text") or "" for message in messages)
         result.turns.append(Turn(
-            user=spec["user"], reply=text,
+            user=spec["user"], reply=plain, custom=custom_text(messages),
             buttons=[button.get("title", "") for message in messages for button in message.get("buttons") or []],
             kind=kinds.kind(messages),
             missing=[pattern.pattern for pattern in expect if not pattern.search(text)],
@@ -366,6 +371,8 @@ def print_failure(result: Result) -> None:
         print(f"  {number}< [{turn.kind}, {turn.language or '?'}, {turn.seconds:.2f} s] {reply[:900]}")
         if turn.buttons:
             print(f"     buttons: {' | '.join(turn.buttons)}")
+        if turn.custom:
+            print(f"     custom payload: {' '.join(turn.custom.split())[:200]}")
         if turn.missing:
             print(f"     missing: {turn.missing}")
         if turn.forbidden:
@@ -455,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
                                      "items": [as_json(result) for result in results]}
     print("\nfacts by tag (passed/items):")
     for lang, results in all_results.items():
+        if not results:
+            continue
         tags = by_tag(results)
         print(f"  {lang}: " + ", ".join(f"{tag} {passed}/{total}" for tag, (passed, total) in tags.items()))
     if args.failures:
