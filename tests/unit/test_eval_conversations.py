@@ -86,6 +86,39 @@ def protected_messages() -> list[str]:
     return found
 
 
+def training_messages() -> list[str]:
+    """The NLU training examples (data/nlu): a question of the set must not be one of them either. Short commands
+    ("no", "delete my data", "merci") are what users type and are left out of this check."""
+    found: list[str] = []
+    for nlu_file in (ROOT / "data/nlu").rglob("*.yml"):
+        for block in (yaml.safe_load(nlu_file.read_text(encoding="utf-8")) or {}).get("nlu", []) or []:
+            for example in str(block.get("examples", "")).splitlines():
+                example = re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", r"\1\2", example.strip())
+                if example.startswith("- "):
+                    found.append(example[2:])
+    return found
+
+
+class Sentences:
+    """Folded sentences by length, to find a near copy without comparing every pair."""
+
+    def __init__(self, sentences: list[str]) -> None:
+        self.by_length: dict[int, dict[tuple[str, ...], str]] = {}
+        for sentence in sentences:
+            words = fold(sentence)
+            self.by_length.setdefault(len(words), {}).setdefault(words, sentence)
+
+    def __len__(self) -> int:
+        return sum(map(len, self.by_length.values()))
+
+    def copy_of(self, words: tuple[str, ...]) -> str | None:
+        for length in (len(words) - 1, len(words), len(words) + 1):
+            for other, sentence in self.by_length.get(length, {}).items():
+                if near_copy(words, other):
+                    return sentence
+        return None
+
+
 def near_copy(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Same folded words, or (for sentences of 4 words or more) the same words but at most one."""
     if a == b:
@@ -151,9 +184,7 @@ def test_every_regex_compiles(items, lang):
 
 
 def test_messages_are_held_out(items):
-    protected = {}
-    for sentence in protected_messages():
-        protected.setdefault(fold(sentence), sentence)
+    protected = Sentences(protected_messages())
     assert len(protected) > 500, "the protected sentences were not found (article questions, retrieval, NLU sets)"
     examples = {fold(text) for text in ISSUE_EXAMPLES}
     copies = []
@@ -161,12 +192,25 @@ def test_messages_are_held_out(items):
         for entry in items[lang]:
             for turn in entry["turns"]:
                 words = fold(turn["user"])
-                if words in examples:
-                    continue
-                for other, sentence in protected.items():
-                    if near_copy(words, other):
-                        copies.append(f"{entry['id']}: {turn['user']!r} ~ {sentence!r}")
+                sentence = None if words in examples else protected.copy_of(words)
+                if sentence is not None:
+                    copies.append(f"{entry['id']}: {turn['user']!r} ~ {sentence!r}")
     assert not copies, "copied from the training or tuning sentences:\n" + "\n".join(copies)
+
+
+def test_questions_are_not_nlu_training_examples(items):
+    training = Sentences(training_messages())
+    assert len(training) > 500, "the NLU training examples were not found"
+    examples = {fold(text) for text in ISSUE_EXAMPLES}
+    copies = []
+    for lang in LANGUAGES:
+        for entry in items[lang]:
+            for turn in entry["turns"]:
+                words = fold(turn["user"])
+                sentence = None if len(words) < 4 or words in examples else training.copy_of(words)
+                if sentence is not None:
+                    copies.append(f"{entry['id']}: {turn['user']!r} ~ {sentence!r}")
+    assert not copies, "copied from data/nlu:\n" + "\n".join(copies)
 
 
 def test_near_copy_detection():
@@ -252,3 +296,74 @@ def test_scoring_of_items(monkeypatch):
     assert summary["language"] == pytest.approx(0.8)
     assert ev.misses(summary) and not ev.misses({**summary, "facts": 0.95, "dead_ends": 0.0, "wrong": 0.0,
                                                  "language": 1.0})
+
+
+class FakeRasa:
+    """A REST channel on a free loopback port that answers every message with ``reply`` (a list of messages)."""
+
+    def __init__(self, reply: list[dict]) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b'{"status": "ok"}')
+
+            def do_POST(self):
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                body = json.dumps(reply).encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "FakeRasa":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_command_line_against_a_running_server(tmp_path, capsys):
+    """The whole command: REST calls, the table, --json, and --strict's exit status."""
+    import json
+
+    good = [{"text": "**Students**\n\nInternational students register on etudiant-etranger.ameli.fr, the website "
+                     "of the Assurance Maladie for them.\n\nSource: https://etudiant-etranger.ameli.fr"}]
+    report = tmp_path / "report.json"
+    with FakeRasa(good) as server:
+        status = ev.main(["--url", server.url, "--lang", "en", "--only", "en-c1-master-lyon", "--json", str(report),
+                          "--strict", "--no-start"])
+        assert server.received == [{"sender": server.received[0]["sender"], "message":
+                                    next(e for e in load("en") if e["id"] == "en-c1-master-lyon")["turns"][0]["user"]}]
+    assert status == 0
+    written = json.loads(report.read_text(encoding="utf-8"))
+    assert written["languages"]["en"]["summary"]["facts"] == 1.0
+    assert "en        1" in capsys.readouterr().out
+
+    with FakeRasa([{"text": "Are you a citizen of the EU, the EEA or Switzerland?"}]) as server:
+        assert ev.main(["--url", server.url, "--lang", "en", "--only", "en-c1-master-lyon", "--strict",
+                        "--no-start", "--failures"]) == 1
+        assert ev.main(["--url", server.url, "--lang", "en", "--only", "en-c1-master-lyon", "--no-start"]) == 0
+    out = capsys.readouterr().out
+    assert "misses the targets" in out and "forbidden present" in out
+
+
+def test_no_server_and_no_start_is_an_error(capsys):
+    from tests.support.processes import free_port
+
+    assert ev.main(["--url", f"http://127.0.0.1:{free_port()}", "--only", "en-c1-master-lyon", "--no-start"]) == 2
