@@ -5,7 +5,10 @@ insensitive, that the bot's reply to that message must ALL contain) and ``forbid
 contain). Per language it reports:
 
 - facts: items whose every turn matched all its ``expect`` and none of its ``forbid`` (and, separately, the first turn);
-- wrong: items with a turn that failed its checks with a confident reply (neither "I don't know" nor a dead end);
+- wrong: items with a turn that failed its checks with a confident reply (an answer: not one of the kinds below);
+- asked: items with a failing turn whose reply is only a form question (``utter_ask_*``, after ``utter_flow_intro``):
+  the bot asked instead of answering;
+- did you mean: items with a failing turn answered with the ``utter_clarify`` buttons;
 - don't know: items with a failing turn answered with ``utter_knowledge_unknown`` (texts read from domain.yml);
 - dead ends: items with a turn answered with the core fallback (``utter_default``), the no-reply apology
   (``utter_technical_problem``) or nothing at all;
@@ -20,7 +23,8 @@ are started with the test harness (tests/support/processes.py) on free loopback 
         [--failures] [--json FILE] [--strict]
 
 Exit status 1 with ``--strict`` when a language misses the targets of issue 14 (facts >= 90 %, dead ends <= 2 %,
-wrong <= 5 %, reply language 100 %); 2 on bad input or when no server could be reached or started.
+wrong <= 5 %, reply language 100 %); 2 on bad input, when no server could be reached or started, or when it stopped
+answering during the run and did not come back within two minutes (an item is then run again from its start).
 Runs with either environment's Python (.venv/rasa or .venv/actions): it needs only PyYAML and the standard library.
 """
 
@@ -53,6 +57,8 @@ TARGETS = {"facts": 0.90, "dead_ends": 0.02, "wrong": 0.05, "language": 1.0}
 
 UNKNOWN_RESPONSES = ("utter_knowledge_unknown",)
 DEAD_END_RESPONSES = ("utter_default", "utter_technical_problem")
+CLARIFY_RESPONSES = ("utter_clarify",)
+FLOW_INTRO_RESPONSES = ("utter_flow_intro",)  # "To answer precisely, I need a few details." before a form question
 
 
 # --- the set ---------------------------------------------------------------------------------------------------------
@@ -70,10 +76,12 @@ def compile_all(patterns: Iterable[str] | None) -> list[re.Pattern[str]]:
 
 # --- what the bot's replies are --------------------------------------------------------------------------------------
 
-def response_texts(names: Iterable[str], domain: Path = ROOT / "domain.yml") -> list[str]:
-    """Every text variant (both languages) of the named responses in domain.yml."""
+def response_texts(names: Iterable[str], domain: Path = ROOT / "domain.yml", prefix: str | None = None) -> list[str]:
+    """Every text variant (both languages) of the named responses in domain.yml (and of those starting with
+    ``prefix``)."""
     responses = (yaml.safe_load(domain.read_text(encoding="utf-8")) or {}).get("responses", {})
-    return [variant["text"] for name in names for variant in responses.get(name, []) if variant.get("text")]
+    chosen = list(names) + [name for name in responses if prefix and name.startswith(prefix)]
+    return [variant["text"] for name in chosen for variant in responses.get(name, []) if variant.get("text")]
 
 
 def _squash(text: str) -> str:
@@ -81,11 +89,14 @@ def _squash(text: str) -> str:
 
 
 class ReplyKinds:
-    """Tells "I don't know" and dead-end replies from answers, by the response texts of domain.yml."""
+    """Tells "I don't know", dead ends, "did you mean" and bare form questions from answers, by the response texts of
+    domain.yml."""
 
     def __init__(self, domain: Path = ROOT / "domain.yml") -> None:
         self.unknown = [_squash(text) for text in response_texts(UNKNOWN_RESPONSES, domain)]
         self.dead_end = [_squash(text) for text in response_texts(DEAD_END_RESPONSES, domain)]
+        self.clarify = [_squash(text) for text in response_texts(CLARIFY_RESPONSES, domain)]
+        self.questions = {_squash(text) for text in response_texts(FLOW_INTRO_RESPONSES, domain, prefix="utter_ask_")}
 
     @staticmethod
     def _contains(texts: list[str], reply: str) -> bool:
@@ -94,7 +105,10 @@ class ReplyKinds:
         return any(text in reply or text.split(".")[0] in reply for text in texts if text)
 
     def kind(self, messages: list[dict[str, Any]]) -> str:
-        """answer | unknown | dead_end for the bot's messages in reply to one user turn."""
+        """answer | unknown | dead_end | clarify | asked for the bot's messages in reply to one user turn.
+
+        ``asked``: every text is a form question (or the "I need a few details" before one): the bot asked instead
+        of answering. ``clarify``: the "did you mean" buttons."""
         texts = [_squash(message.get("text") or "") for message in messages]
         if not any(texts) and not any(message.get("buttons") or message.get("custom") for message in messages):
             return "dead_end"
@@ -103,6 +117,10 @@ class ReplyKinds:
             return "dead_end"
         if self._contains(self.unknown, joined):
             return "unknown"
+        if any(text.startswith(clarify) for text in texts for clarify in self.clarify if clarify):
+            return "clarify"
+        if all(text in self.questions for text in texts if text):
+            return "asked"
         return "answer"
 
 
@@ -282,8 +300,41 @@ class Result:
         return any(not turn.passed and turn.kind == "answer" for turn in self.turns)
 
     @property
+    def asked(self) -> bool:
+        """A turn that should have been answered got only a form question."""
+        return any(not turn.passed and turn.kind == "asked" for turn in self.turns)
+
+    @property
+    def clarify(self) -> bool:
+        return any(not turn.passed and turn.kind == "clarify" for turn in self.turns)
+
+    @property
     def language_ok(self) -> bool:
         return self.error is None and all(turn.language_ok for turn in self.turns)
+
+
+class ServerGone(Exception):
+    """The server refused the connection: it stopped or restarts (not a reply the user would see)."""
+
+
+def _refused(error: BaseException) -> bool:
+    reason = getattr(error, "reason", error)
+    return isinstance(reason, (ConnectionRefusedError, ConnectionResetError))
+
+
+def run_until_answered(url: str, item: dict[str, Any], kinds: ReplyKinds, wait: float = 120) -> Result:
+    """``run_item``; if the server went away (a restart), wait up to ``wait`` seconds for it and run the item again
+    from its start, in a new conversation. Raises ServerGone when it does not come back."""
+    try:
+        return run_item(url, item, kinds)
+    except ServerGone:
+        deadline = time.monotonic() + wait
+        print(f"\nthe server at {url} stopped answering: waiting up to {wait:.0f} s", file=sys.stderr)
+        while time.monotonic() < deadline:
+            time.sleep(2)
+            if answers(url):
+                return run_item(url, item, kinds)
+        raise
 
 
 def run_item(url: str, item: dict[str, Any], kinds: ReplyKinds) -> Result:
@@ -297,6 +348,9 @@ def run_item(url: str, item: dict[str, Any], kinds: ReplyKinds) -> Result:
         try:
             messages = send(url, sender, spec["user"], {"language": hint} if hint else None)
         except (urllib.error.URLError, OSError, ValueError) as error:
+            if _refused(error):
+                raise ServerGone(str(error)) from error
+            # A server that answers with an error, or not within the timeout: the user got no reply.
             result.error = f"turn {len(result.turns) + 1}: {error}"
             return result
         seconds = time.perf_counter() - started
@@ -330,6 +384,8 @@ def summarise(results: list[Result]) -> dict[str, Any]:
         "first_turn": share(lambda r: r.first_turn),
         "wrong": share(lambda r: r.wrong),
         "unknown": share(lambda r: r.unknown),
+        "asked": share(lambda r: r.asked),
+        "clarify": share(lambda r: r.clarify),
         "dead_ends": share(lambda r: r.dead_end),
         "language": share(lambda r: r.language_ok),
         "p50_seconds": statistics.median(latencies) if latencies else None,
@@ -360,7 +416,8 @@ def by_tag(results: list[Result]) -> dict[str, tuple[int, int]]:
 
 
 def print_failure(result: Result) -> None:
-    status = [name for name, flag in (("wrong", result.wrong), ("don't know", result.unknown),
+    status = [name for name, flag in (("wrong", result.wrong), ("asked instead", result.asked),
+                                      ("did you mean", result.clarify), ("don't know", result.unknown),
                                       ("dead end", result.dead_end), ("language", not result.language_ok)) if flag]
     print(f"\n--- {result.id} [{result.lang}] {', '.join(status) or 'failed'}  tags: {', '.join(result.tags)}")
     if result.error:
@@ -385,6 +442,7 @@ def as_json(result: Result) -> dict[str, Any]:
     return {
         "id": result.id, "lang": result.lang, "tags": result.tags, "error": result.error,
         "facts": result.facts, "first_turn": result.first_turn, "wrong": result.wrong, "unknown": result.unknown,
+        "asked": result.asked, "clarify": result.clarify,
         "dead_end": result.dead_end, "language_ok": result.language_ok,
         "turns": [turn.__dict__ for turn in result.turns],
     }
@@ -434,23 +492,27 @@ def main(argv: list[str] | None = None) -> int:
         for lang in languages:
             results = []
             for item in items[lang]:
-                results.append(run_item(url, item, kinds))
+                results.append(run_until_answered(url, item, kinds))
                 print(".", end="", file=sys.stderr, flush=True)
             print(file=sys.stderr)
             all_results[lang] = results
+    except ServerGone as error:
+        print(f"the server at {url} stopped answering and did not come back ({error}): no figures", file=sys.stderr)
+        return 2
     finally:
         if stack is not None:
             stack.stop()
 
     print(f"End-to-end conversations through REST ({url}), {report['date']}")
-    print("lang  items  turns  facts  1st turn  wrong  don't know  dead ends  language  p50 turn")
+    print("lang  items  turns  facts  1st turn  wrong  asked  did you mean  don't know  dead ends  language  p50 turn")
     for lang, results in all_results.items():
         if not results:
             continue
         summary = summarise(results)
         p50 = f"{summary['p50_seconds'] * 1000:.0f} ms" if summary["p50_seconds"] is not None else "-"
         print(f"{lang:4}  {summary['items']:5}  {summary['turns']:5}  {summary['facts']:5.1%}  {summary['first_turn']:8.1%}"
-              f"  {summary['wrong']:5.1%}  {summary['unknown']:10.1%}  {summary['dead_ends']:9.1%}"
+              f"  {summary['wrong']:5.1%}  {summary['asked']:5.1%}  {summary['clarify']:12.1%}"
+              f"  {summary['unknown']:10.1%}  {summary['dead_ends']:9.1%}"
               f"  {summary['language']:8.1%}  {p50:>8}")
         missed = misses(summary)
         if missed:

@@ -235,6 +235,12 @@ def test_reply_kinds_come_from_the_domain(lang):
     assert kinds.kind([{"text": domain_text("utter_technical_problem", lang)}]) == "dead_end"
     assert kinds.kind([]) == "dead_end"
     assert kinds.kind([{"text": domain_text("utter_knowledge_unknown", lang)}]) == "unknown"
+    assert kinds.kind([{"text": domain_text("utter_flow_intro", lang)}, {"text": domain_text("utter_ask_price", lang)}]) \
+        == "asked"
+    assert kinds.kind([{"text": domain_text("utter_clarify", lang), "buttons": [{"title": "x", "payload": "x"}]}]) \
+        == "clarify"
+    assert kinds.kind([{"text": "**The forfait journalier**\n\nIt is €23 per day."},
+                       {"text": domain_text("utter_ask_price", lang)}]) == "answer", "an answer, then a question"
     assert kinds.kind([{"text": "**The forfait journalier**\n\nIt is €23 per day.\n\nSource: https://www.ameli.fr"}]) \
         == "answer"
 
@@ -261,7 +267,7 @@ def test_scoring_of_items(monkeypatch):
     """facts / wrong / don't know / dead end / language, from canned replies instead of a server."""
     replies = iter([
         [{"text": "**Students**\n\nRegister on etudiant-etranger.ameli.fr, the site for international students."}],
-        [{"text": "Are you a citizen of the EU, the EEA or Switzerland?"}],
+        [{"text": "**Students**\n\nAre you a citizen of the EU, the EEA or Switzerland? Then read on."}],
         [{"text": domain_text("utter_knowledge_unknown", "en")}],
         [{"text": domain_text("utter_default", "en")}],
         [{"text": "**Étudiants**\n\nInscrivez-vous sur etudiant-etranger.ameli.fr, le site des étudiants étrangers."}],
@@ -293,6 +299,7 @@ def test_scoring_of_items(monkeypatch):
     summary = ev.summarise([good, wrong, unknown, dead, french])
     assert summary["facts"] == pytest.approx(0.4) and summary["wrong"] == pytest.approx(0.2)
     assert summary["unknown"] == pytest.approx(0.2) and summary["dead_ends"] == pytest.approx(0.2)
+    assert summary["asked"] == 0.0 and summary["clarify"] == 0.0
     assert summary["language"] == pytest.approx(0.8)
     assert ev.misses(summary) and not ev.misses({**summary, "facts": 0.95, "dead_ends": 0.0, "wrong": 0.0,
                                                  "language": 1.0})
@@ -360,10 +367,45 @@ def test_command_line_against_a_running_server(tmp_path, capsys):
                         "--no-start", "--failures"]) == 1
         assert ev.main(["--url", server.url, "--lang", "en", "--only", "en-c1-master-lyon", "--no-start"]) == 0
     out = capsys.readouterr().out
-    assert "misses the targets" in out and "forbidden present" in out
+    assert "misses the targets" in out and "forbidden present" in out and "asked instead" in out
 
 
 def test_no_server_and_no_start_is_an_error(capsys):
     from tests.support.processes import free_port
 
     assert ev.main(["--url", f"http://127.0.0.1:{free_port()}", "--only", "en-c1-master-lyon", "--no-start"]) == 2
+
+
+def test_a_server_that_goes_away_is_not_a_dead_end(monkeypatch):
+    """Connection refused (a restart) is waited for and the item run again; a server that never comes back stops
+    the run instead of counting dead ends."""
+    import urllib.error
+
+    calls = {"n": 0}
+
+    def flaky_send(url, sender, message, metadata, timeout=120):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
+        return [{"text": "Register on etudiant-etranger.ameli.fr."}]
+
+    monkeypatch.setattr(ev, "send", flaky_send)
+    monkeypatch.setattr(ev, "answers", lambda url: True)
+    monkeypatch.setattr(ev.time, "sleep", lambda seconds: None)
+    item = {"id": "a", "lang": "en", "turns": [{"user": "student?", "expect": [r"etudiant-etranger\.ameli\.fr"]}]}
+    result = ev.run_until_answered("http://x", item, ev.ReplyKinds())
+    assert result.facts and not result.dead_end and calls["n"] == 2
+
+    def gone(url, sender, message, metadata, timeout=120):
+        raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
+
+    monkeypatch.setattr(ev, "send", gone)
+    monkeypatch.setattr(ev, "answers", lambda url: False)
+    with pytest.raises(ev.ServerGone):
+        ev.run_until_answered("http://x", item, ev.ReplyKinds(), wait=0)
+
+    def timed_out(url, sender, message, metadata, timeout=120):
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(ev, "send", timed_out)
+    assert ev.run_until_answered("http://x", item, ev.ReplyKinds()).dead_end, "no reply in time is a dead end"
