@@ -8,6 +8,7 @@ that offer opens it (``offered_flow``). See docs/dialogue.md for the routing tab
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -23,6 +24,7 @@ from bot.reading import (
     content_words,
     flow_request,
     is_cost_question,
+    is_estimate_request,
     is_follow_up,
     is_refund_story,
     is_switch_request,
@@ -30,15 +32,25 @@ from bot.reading import (
 )
 from bot.retrieval import get_retriever
 from bot.routing import FLOWS, Message, Plan, decide
+from bot.enrolment import fold
 from bot.urgency import is_urgent
 
 EMERGENCY_ARTICLE = "emergency-before-enrolment"
+#: A message of at most this many words that refers back ("and for my kids?") is a follow-up of the previous answer.
+FOLLOW_UP_WORDS = 12
+#: "Delete my data" in so many words (the NLU also reads injection attempts as delete_my_data).
+DELETE_WORDS = re.compile(
+    r"\b(delete|erase|remove|wipe|forget|clear|supprim\w*|effac\w*|oubli\w*)\b.*\b(data|conversation|chat|history|"
+    r"messages?|everything|donnees|historique|tout|discussion)\b"
+)
 #: The slots each flow's form asks (domain.yml ``forms``); a flow is complete when the message gave them all.
 FLOW_SLOTS = {
     "enrolment": ("situation", "nationality", "time_in_france"),
     "file": ("file_status", "file_since"),
     "cost": ("care", "price", "mutuelle"),
 }
+#: The cost conversation's slots (domain.yml cost_form, and the age read from the text).
+COST_FIELDS = ("care", "price", "basket", "device_class", "medecin_traitant", "mutuelle", "age")
 OFFER_RESPONSES = {"enrolment": "utter_offer_enrolment", "cost": "utter_offer_cost", "file": "utter_offer_file"}
 
 
@@ -56,21 +68,61 @@ def _bot_uttered_since_user(tracker: Tracker, response: str) -> bool:
 
 
 async def knowledge_answer(tracker: Tracker, text: str, language: str, intent: str | None) -> Any:
-    """The confident knowledge answer to ``text``, or None. A follow-up ("and how much does one cost?") is also
-    asked about the article of the previous answer, and that reading wins when it is confident."""
+    """The confident knowledge answer to ``text``, or None. A short message right after an answer ("ok how do I
+    apply?", "and for my kids?") is also asked about the article of that answer; that reading wins when the message
+    alone finds nothing, or finds less."""
     if not text.strip():
         return None
     retriever = get_retriever()
     answer = await off_the_loop(retriever.answer, text, language, intent=intent)
-    previous = tracker.get_slot("knowledge_topic")
-    if previous and is_follow_up(text) and (answer is None or not answer.confident or answer.hit.doc_id != previous):
-        topic = retriever.article(previous, language)
-        if topic is not None:
-            again = await off_the_loop(retriever.answer, f"{topic.title}: {text}", language, intent=intent)
-            plain_confident = answer is not None and answer.confident
-            if again.confident and again.hit is not None and (not plain_confident or again.score >= answer.score):
-                answer = again
+    plain_confident = answer is not None and answer.confident and answer.hit is not None
+    # A message that finds nothing on its own, or a short one that leans on the previous answer, is asked again
+    # about what the conversation is about (the previous answer's article, the user's situation).
+    leaning = len(text.split()) <= FOLLOW_UP_WORDS and is_follow_up(text)
+    for context in context_articles(tracker, language) if (not plain_confident or leaning) else ():
+        again = await off_the_loop(
+            retriever.answer, f"{context.title}: {text}", language, intent=intent, topic=context.doc_id
+        )
+        if again.confident and again.hit is not None and (not plain_confident or again.score >= answer.score):
+            answer, plain_confident = again, True
+            break
     return answer if answer is not None and answer.confident and answer.hit is not None else None
+
+
+def context_articles(tracker: Tracker, language: str) -> list[Any]:
+    """What a short message may lean on: the article of the previous answer, then the guide of the situation the
+    user described ("je suis graphiste freelance" ... "mes cotisations je les paie à qui ?")."""
+    from bot.enrolment import situations
+
+    retriever = get_retriever()
+    doc_ids = [tracker.get_slot("knowledge_topic")]
+    situation = tracker.get_slot("situation")
+    if situation in situations():
+        doc_ids.append(situations()[situation].get("article"))
+    found = []
+    for doc_id in dict.fromkeys(d for d in doc_ids if d):
+        article = retriever.article(doc_id, language)
+        if article is not None:
+            found.append(article)
+    return found
+
+
+def cost_fields(tracker: Tracker) -> dict[str, Any]:
+    """The cost slots, normalised: an NLU entity may have filled them with the user's own words ("GP", "€30")."""
+    from bot.cost import parse_medecin_traitant, parse_mutuelle, parse_price, recognise_care
+
+    fields = {name: tracker.get_slot(name) for name in COST_FIELDS}
+    readers = {
+        "care": recognise_care,
+        "price": lambda value: parse_price(value, bare_number=True),
+        "mutuelle": lambda value: parse_mutuelle(value, answering=True),
+        "medecin_traitant": lambda value: parse_medecin_traitant(value, answering=True),
+    }
+    for name, read in readers.items():
+        value = fields.get(name)
+        if value is not None and not isinstance(value, bool):
+            fields[name] = read(str(value)) or (value if name != "care" else None)
+    return fields
 
 
 def read_message(tracker: Tracker, answer: Any) -> Message:
@@ -79,6 +131,8 @@ def read_message(tracker: Tracker, answer: Any) -> Message:
     loop = (tracker.active_loop or {}).get("name")
     doc = answer.hit.doc_id if answer is not None else None
     slots = {name: tracker.get_slot(name) for slots in FLOW_SLOTS.values() for name in slots}
+    fields = cost_fields(tracker)
+    missing = _missing_cost_questions(fields)
     return Message(
         intent=latest_intent(tracker),
         text=text,
@@ -90,10 +144,13 @@ def read_message(tracker: Tracker, answer: Any) -> Message:
         flow_request=flow_request(text),
         knowledge_doc=doc,
         knowledge_is_emergency=doc == EMERGENCY_ARTICLE,
-        care=tracker.get_slot("care"),
-        price=tracker.get_slot("price"),
+        care=fields.get("care"),
+        price=fields.get("price"),
         cost_question=is_cost_question(text),
-        can_estimate=_can_estimate(tracker),
+        estimate_request=is_estimate_request(text),
+        can_estimate=bool(fields.get("care")) and not {"care", "price", "basket", "device_class"} & set(missing),
+        estimate_complete=bool(fields.get("care")) and not missing,
+        delete_request=latest_intent(tracker) == "delete_my_data" and (not text or bool(DELETE_WORDS.search(fold(text)))),
         refund_question=is_refund_story(text) and _refund_facts(text) is not None,
         active_loop=loop,
         offered_flow=tracker.get_slot("offered_flow"),
@@ -111,14 +168,11 @@ def _switch_request(tracker: Tracker, text: str) -> bool:
     return bool(text) and is_switch_request(text)
 
 
-def _can_estimate(tracker: Tracker) -> bool:
+def _missing_cost_questions(fields: dict[str, Any]) -> list[str]:
+    """The cost questions whose answer would change the estimate and is unknown (the calculator decides)."""
     from bot.cost import missing_questions
 
-    care = tracker.get_slot("care")
-    if not care:
-        return False
-    fields = {name: tracker.get_slot(name) for name in ("care", "price", "medecin_traitant", "mutuelle", "age")}
-    return "price" not in missing_questions(fields) and "care" not in missing_questions(fields)
+    return missing_questions(fields) if fields.get("care") else ["care"]
 
 
 def _refund_facts(text: str) -> Any:
@@ -174,8 +228,7 @@ class ActionAnswerFirst(Action):
         if plan.estimate:
             from actions.cost import send_cost_answer
 
-            fields = {name: tracker.get_slot(name) for name in ("care", "price", "medecin_traitant", "mutuelle", "age")}
-            events += await send_cost_answer(dispatcher, tracker, fields)
+            events += await send_cost_answer(dispatcher, tracker, cost_fields(tracker))
         if plan.knowledge and answer is not None:
             offer = OFFER_RESPONSES.get(plan.offer_flow or "")
             send_knowledge_answer(dispatcher, answer, offer=offer)

@@ -47,6 +47,8 @@ class ValidateEnrolmentForm(UrgencyFirst, FormValidationAction):
             dispatcher.utter_message(response="utter_situation_invalid")
             return {"situation": None}
         implied = implied_nationality(situation)
+        if tracker.get_slot("nationality") in ("uk", "non_eu"):
+            implied = None  # a British S1 holder keeps the residence-permit item of the UK group
         return {"situation": situation, **({"nationality": implied} if implied else {})}
 
     def validate_nationality(

@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_intent, latest_text
 from actions.language import language_events
 from bot.checklist import parse_residence, recognise_nationality
-from bot.cost import extract_cost_fields
+from bot.cost import extract_cost_fields, parse_basket, parse_device_class
 from bot.enrolment import recognise_situation
 from bot.phrasing import looks_like_question
 from bot.stalled_file import parse_since, recognise_status
@@ -45,6 +45,8 @@ ANSWER_READERS: dict[str, Callable[[str], Any]] = {
     "file_status": recognise_status,
     "file_since": parse_since,
     **{slot: _cost_reader(slot) for slot in ("care", "price", "medecin_traitant", "mutuelle")},
+    "basket": parse_basket,
+    "device_class": parse_device_class,
 }
 
 

@@ -46,16 +46,26 @@ _COST_QUESTION = re.compile(
     r"reste a charge)\b"
 )
 
+_ESTIMATE = re.compile(
+    r"\b(how much|combien)\b.{0,60}\b(get back|pay|paid|refund\w*|reimburs\w*|cost me|costs me|come back|comes back|"
+    r"rembours\w*|payer|paie|paye|coute|couter|reste|recuper\w*)|\bwhat (will|would|do|does) (i|we|it) (pay|get|cost)|"
+    r"\breste a (ma )?charge|\bestimat\w*|\bsimul\w*|\bhow much (is|are) (it|that) for me\b"
+)
+
 #: "I paid / was charged X and got / received Y back".
 _REFUND_STORY = re.compile(
     r"\b(paid|charged|billed|paye|facture\w*|regle)\b.*\b(got|received|paid me|refunded|back|rembourse\w*|recu|"
     r"vire\w*|verse\w*)\b"
 )
 
-#: A request to answer in a language ("in English please", "parle français", "can you speak French").
+#: A request to answer in a language ("in English please", "parle français", "can you answer in French?", "sorry my
+#: French is bad, English please"). The language word follows a verb of speaking, or ends the message after "in".
+_LANGUAGE = r"(english|anglais|french|francais)"
+_POLITE = r"(please|svp|stp|s il (te|vous) plait|now|instead|merci|thanks|thank you)"
 _SWITCH = re.compile(
-    r"\b(in|en|to|speak|parle\w*|reponds?|repondre|answer|write|ecri\w*|switch|passe\w*|continue\w*)\b"
-    r".*\b(english|anglais|french|francais)\b|^(english|anglais|french|francais)( please| svp| stp| s il (te|vous) plait)?$"
+    rf"\b(answer|reply|respond|speak|talk|write|parle\w*|repond\w*|reponds|ecri\w*|continu\w*|switch\w*|passe\w*|"
+    rf"change\w*)\b( \w+){{0,4}} (in |en |to |into )?{_LANGUAGE}\b|"
+    rf"\b(in|en) {_LANGUAGE}( {_POLITE})*$|^{_LANGUAGE}( {_POLITE})*$|\b{_LANGUAGE} {_POLITE}\b"
 )
 #: ... but not a question about someone who speaks a language ("a doctor who speaks English").
 _SPEAKER = re.compile(
@@ -109,6 +119,12 @@ def is_cost_question(text: str) -> bool:
     return bool(text) and _COST_QUESTION.search(fold(text)) is not None
 
 
+def is_estimate_request(text: str) -> bool:
+    """Asks what a bill will cost or refund ("how much will I get back for…", "combien je paie…", "what will I pay"),
+    as opposed to asking about a rule that mentions an amount ("why do they take 2 euros off?")."""
+    return bool(text) and _ESTIMATE.search(fold(text)) is not None
+
+
 def is_refund_story(text: str) -> bool:
     return bool(text) and _REFUND_STORY.search(fold(text)) is not None
 
@@ -123,10 +139,13 @@ def is_switch_request(text: str) -> bool:
 
 
 def requested_language(text: str) -> str | None:
-    """The language a switch request names: "in English please" -> 'en', "parle français" -> 'fr'."""
+    """The language a switch request names: "in English please" -> 'en', "parle français" -> 'fr', "my French is
+    bad, English please" -> 'en' (the one asked for, not the one mentioned)."""
     folded = fold(text or "")
-    found = re.findall(r"\b(english|anglais|french|francais)\b", folded)
-    if len(set(found)) != 1:
+    match = _SWITCH.search(folded)
+    named = re.findall(_LANGUAGE, match.group(0)) if match else []
+    found = named[-1:] or re.findall(_LANGUAGE, folded)
+    if not found or len({name in ("english", "anglais") for name in found}) != 1:
         return None
     return "en" if found[0] in ("english", "anglais") else "fr"
 

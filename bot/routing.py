@@ -61,8 +61,11 @@ class Message:
     knowledge_is_emergency: bool = False  # that answer is only the emergency article
     care: str | None = None
     price: str | None = None
-    cost_question: bool = False  # asks how much a care costs or refunds the user ("how much will I pay for X")
-    can_estimate: bool = False  # the calculator can estimate the care now (a price given or a default tariff)
+    cost_question: bool = False  # about what a care costs or refunds ("is the gynecologist reimbursed...")
+    estimate_request: bool = False  # asks what a bill will cost the user ("how much will I get back for...")
+    can_estimate: bool = False  # the calculator can estimate now (a price given, or the care's official tariff)
+    estimate_complete: bool = False  # ... and no answer that would change the estimate is missing
+    delete_request: bool = False  # asks to delete the conversation ("delete my data", its button)
     refund_question: bool = False  # "I paid X and got Y back: why?"
     active_loop: str | None = None
     offered_flow: str | None = None  # the flow offered by the previous reply, if the user has not answered yet
@@ -84,7 +87,7 @@ class Plan:
     clarify: bool = False
     unknown: bool = False  # "I don't know" with the contacts
     invalid_answer: bool = False  # inside a form: a statement that answers nothing (utter_<slot>_invalid)
-    open_flow: str | None = None  # the form to open right after this reply
+    open_flow: str | None = None  # the form to open right after this reply ("delete": the deletion confirmation)
     offer_flow: str | None = None  # the flow to offer with buttons after the answer
 
     @property
@@ -115,6 +118,8 @@ def decide(message: Message) -> Plan:
             return Plan(language_switched=True)
         if m.intent == "emergency":
             return Plan(emergency_full=True)
+        if m.intent == "delete_my_data":
+            return Plan(open_flow="delete")
         if m.intent in ("affirm", "deny") and m.offered_flow:
             return _answer_to_offer(m)
         if m.intent in SMALL_TALK:
@@ -122,8 +127,10 @@ def decide(message: Message) -> Plan:
         return Plan(response="utter_anything_else")
     if m.intent in ("affirm", "deny") and m.offered_flow and not m.is_question and m.content_words <= 4:
         return _answer_to_offer(m)
+    if m.delete_request:
+        return Plan(open_flow="delete")
     emergency = m.urgent or m.intent == "emergency"
-    if m.switch_request and not m.is_question:
+    if m.switch_request:
         return Plan(emergency_first=emergency, language_switched=True)
     if emergency and (m.knowledge_doc is None or m.knowledge_is_emergency) and not m.cost_question:
         return Plan(emergency_full=True)
@@ -132,17 +139,20 @@ def decide(message: Message) -> Plan:
         return Plan(emergency_first=emergency, **answer)
     # Nothing to answer from: a flow the message asks for opens; the rest gets its fixed response or the truth.
     flow = m.flow_request or (flow_of_intent if m.domain_words else None)
-    if m.cost_question and m.care:
+    if (m.cost_question or m.estimate_request) and m.care:
         flow = "cost"
     if flow:
         return Plan(emergency_first=emergency, open_flow=flow)
     if emergency:
         return Plan(emergency_full=True)
-    if m.intent in SMALL_TALK:
+    short = m.content_words < 3
+    if m.intent in SMALL_TALK and short:
         return Plan(response=SMALL_TALK[m.intent])
-    if m.intent in ("affirm", "deny"):
+    if m.intent in ("affirm", "deny") and short:
         return Plan(response="utter_anything_else")
-    if m.intent == "out_of_scope" or not m.domain_words:
+    if not m.domain_words:
+        # Nothing of health insurance in it (the NLU's out_of_scope alone is not enough: "mon titre de séjour a été
+        # renouvelé, je dois prévenir l'assurance maladie ?" is a question for us).
         return Plan(response="utter_out_of_scope")
     if m.intent == "nlu_fallback" and not m.clarified_before:
         return Plan(clarify=True)
@@ -156,18 +166,30 @@ def _answer(m: Message) -> dict[str, object] | None:
         return None
     if m.refund_question:
         return {"refund": True}
-    if m.cost_question and m.care and m.price and m.can_estimate:
-        return {"estimate": True}
+    if m.estimate_request and m.care and (m.price or not m.knowledge_doc):
+        # A bill with its price ("a €50 dermatologist"), or a care the knowledge base says nothing about.
+        return _estimate(m)
     if m.knowledge_doc:
         offer = _offer(m)
-        # The message already said everything the flow asks: the flow continues at once (its form has nothing to
-        # ask and gives its result).
-        if offer and m.flow_complete.get(offer) and FLOWS.get(m.intent or "") == offer:
+        # The message already said everything the flow asks, or asked for the flow in so many words: the flow
+        # continues at once after the answer (its form asks what is missing, or gives its result).
+        if offer and FLOWS.get(m.intent or "") == offer and (
+            m.flow_complete.get(offer) or (m.flow_request == offer and not m.is_question)
+        ):
             return {"knowledge": True, "open_flow": offer}
         return {"knowledge": True, "offer_flow": offer}
     if m.cost_question and m.care and m.can_estimate:
-        return {"estimate": True}
+        return _estimate(m)
     return None
+
+
+def _estimate(m: Message) -> dict[str, object]:
+    """A bill to estimate: the estimate now with the calculator's assumptions (the official tariff for a missing
+    price), then the cost form asks only the answers that would change it; without a price the calculator can
+    assume, the form asks first."""
+    if not m.can_estimate:
+        return {"open_flow": "cost"}
+    return {"estimate": True, "open_flow": None if m.estimate_complete else "cost"}
 
 
 def _offer(m: Message) -> str | None:

@@ -29,8 +29,8 @@ class FakeRetriever:
         self.answer_value = answer
         self.calls: list[tuple] = []
 
-    def answer(self, query, lang, intent=None):
-        self.calls.append((query, lang, intent))
+    def answer(self, query, lang, intent=None, topic=None):
+        self.calls.append((query, lang, intent) if topic is None else (query, lang, intent, topic))
         return self.answer_value
 
     def article(self, doc_id, lang):
@@ -99,7 +99,7 @@ async def test_a_slow_search_does_not_hold_up_other_conversations(dispatcher, us
     fake = use_retriever(Answer(True, hit("carte-vitale")))
     started, release = threading.Event(), threading.Event()
 
-    def slow_answer(query, lang, intent=None):
+    def slow_answer(query, lang, intent=None, topic=None):
         started.set()
         release.wait(timeout=5)
         return fake.answer_value
@@ -210,11 +210,13 @@ async def test_yes_to_the_offer_opens_the_offered_form(dispatcher, use_retriever
 async def test_a_follow_up_is_asked_about_the_previous_topic(dispatcher, use_retriever):
     fake = use_retriever(Answer(True, hit("mutuelle")))
     answers = {"how much does one cost per month?": Answer(False, None, score=0.2)}
-    fake.answer = lambda query, lang, intent=None: (fake.calls.append(query), answers.get(query, fake.answer_value))[1]
+    fake.answer = lambda query, lang, intent=None, topic=None: (
+        fake.calls.append((query, topic)), answers.get(query, fake.answer_value))[1]
     tracker = make_tracker("how much does one cost per month?", intent="ask_cost",
                            slots={"language": "en", "knowledge_topic": "mutuelle"})
     events = await answer_first.ActionAnswerFirst().run(dispatcher, tracker, {})
-    assert fake.calls == ["how much does one cost per month?", "Mutuelle: how much does one cost per month?"]
+    assert fake.calls == [("how much does one cost per month?", None),
+                          ("Mutuelle: how much does one cost per month?", "mutuelle")]
     assert responses(dispatcher)[0] == "utter_knowledge_answer" and slots_of(events)["knowledge_topic"] == "mutuelle"
 
 
