@@ -253,6 +253,35 @@ def test_reply_language():
     assert ev._vote("Le forfait journalier est de 23 € par jour, et la mutuelle doit le payer pour vous.") == "fr"
     assert ev._vote("The forfait journalier is 23 euros a day, and the mutuelle has to pay it for you.") == "en"
     assert ev.reply_language("OK") is None
+    # Short replies, without lingua (the rasa environment): the vote still tells them
+    assert ev._vote("D'accord, je continue en français.") == "fr"
+    assert ev._vote("Sure, I'll continue in English.") == "en"
+    assert ev._vote("You're welcome! Anything else?") == "en"
+    assert ev._vote("Carte Vitale") is None
+
+
+def test_servers_started_with_the_harness(monkeypatch, tmp_path):
+    """No server answering: the action server and the rasa server are started with tests/support/processes.py, on
+    free ports, with a tracker database of their own, and stopped afterwards."""
+    from tests.support import processes
+
+    started, stopped = [], []
+    monkeypatch.setattr(processes, "MODEL", tmp_path / "model.tar.gz")
+    stack = ev.Stack()
+    with pytest.raises(RuntimeError, match="no trained model"):
+        stack.start()
+    (tmp_path / "model.tar.gz").write_bytes(b"")
+    monkeypatch.setattr(processes, "start", lambda command, log, env, ready, **kw: started.append((command, env, ready))
+                        or f"process {len(started)}")
+    monkeypatch.setattr(processes, "stop", lambda running: stopped.extend(running))
+    stack.start()
+    (actions, actions_env, actions_ready), (rasa, rasa_env, rasa_ready) = started
+    assert actions[-2:] == ["-m", "actions"] and actions_ready == f"http://127.0.0.1:{stack.action_port}/health"
+    assert rasa[1] == "run" and str(stack.rasa_port) in rasa and rasa_ready == f"{stack.url}/webhooks/rest/"
+    assert rasa_env["ACTION_ENDPOINT_URL"] == f"http://127.0.0.1:{stack.action_port}/webhook"
+    assert rasa_env["TRACKER_DB"].startswith(str(stack.tmp)) and rasa_env["HF_HUB_OFFLINE"] == "1"
+    stack.stop()
+    assert stopped == ["process 1", "process 2"]
 
 
 def test_amount_regexes_of_the_set_match_usual_spellings():
