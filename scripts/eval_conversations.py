@@ -280,6 +280,7 @@ class Result:
     tags: list[str]
     turns: list[Turn] = field(default_factory=list)
     error: str | None = None
+    planned: int = 1  # the item's number of user turns
 
     @property
     def facts(self) -> bool:
@@ -340,7 +341,7 @@ def run_until_answered(url: str, item: dict[str, Any], kinds: ReplyKinds, wait: 
 
 
 def run_item(url: str, item: dict[str, Any], kinds: ReplyKinds) -> Result:
-    result = Result(str(item["id"]), item["lang"], list(item.get("tags") or []))
+    result = Result(str(item["id"]), item["lang"], list(item.get("tags") or []), planned=len(item["turns"]))
     sender = f"eval-{item['id']}-{uuid.uuid4().hex[:8]}"
     hint = item.get("metadata_language")
     expected = item["lang"]
@@ -391,7 +392,13 @@ def summarise(results: list[Result]) -> dict[str, Any]:
         "dead_ends": share(lambda r: r.dead_end),
         "language": share(lambda r: r.language_ok),
         "p50_seconds": statistics.median(latencies) if latencies else None,
+        "single_facts": _share([r for r in results if r.planned == 1], lambda r: r.facts),
+        "conversation_facts": _share([r for r in results if r.planned > 1], lambda r: r.facts),
     }
+
+
+def _share(results: list[Result], predicate) -> float | None:  # type: ignore[no-untyped-def]
+    return sum(1 for result in results if predicate(result)) / len(results) if results else None
 
 
 def misses(summary: dict[str, Any]) -> list[str]:
@@ -516,6 +523,10 @@ def main(argv: list[str] | None = None) -> int:
               f"  {summary['wrong']:5.1%}  {summary['asked']:5.1%}  {summary['clarify']:12.1%}"
               f"  {summary['unknown']:10.1%}  {summary['dead_ends']:9.1%}"
               f"  {summary['language']:8.1%}  {p50:>8}")
+        split = [f"{name} {summary[key]:.1%}" for name, key in (("single messages", "single_facts"),
+                                                                  ("conversations", "conversation_facts"))
+                 if summary[key] is not None]
+        print(f"      facts: {', '.join(split)}")
         missed = misses(summary)
         if missed:
             print(f"      misses the targets: {'; '.join(missed)}")

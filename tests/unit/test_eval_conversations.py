@@ -329,6 +329,7 @@ def test_scoring_of_items(monkeypatch):
     assert summary["facts"] == pytest.approx(0.4) and summary["wrong"] == pytest.approx(0.2)
     assert summary["unknown"] == pytest.approx(0.2) and summary["dead_ends"] == pytest.approx(0.2)
     assert summary["asked"] == 0.0 and summary["clarify"] == 0.0
+    assert summary["single_facts"] == pytest.approx(0.4) and summary["conversation_facts"] is None
     assert summary["language"] == pytest.approx(0.8)
     assert ev.misses(summary) and not ev.misses({**summary, "facts": 0.95, "dead_ends": 0.0, "wrong": 0.0,
                                                  "language": 1.0})
