@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT, get_settings
@@ -18,7 +19,10 @@ def search(argv: list[str]) -> int:
     parser.add_argument("question")
     parser.add_argument("--lang", choices=("en", "fr"), help="only passages in this language (default: both)")
     parser.add_argument("--k", type=int, default=5, help="number of passages (default 5)")
-    parser.add_argument("--method", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    parser.add_argument(
+        "--method", choices=("hybrid", "dense", "dense-e5", "bm25"), default="hybrid",
+        help="dense: EMBEDDING_MODEL alone; dense-e5: multilingual-e5-small alone",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON list of passages")
     args = parser.parse_args(argv)
     if args.k < 1:
@@ -77,8 +81,8 @@ def evaluate(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     from bot.retrieval.evaluation import (
-        decisions, evaluate as run_eval, format_table, load_questions, threshold_report, tune, unknown_targets,
-        write_tuning,
+        WRONG_COST, decisions, evaluate as run_eval, format_table, load_questions, method_label, threshold_report,
+        topic_switches, tune, unknown_targets, write_tuning,
     )
     from bot.retrieval.retriever import get_retriever
 
@@ -92,23 +96,48 @@ def evaluate(argv: list[str]) -> int:
         tuned, note = tune(retriever, questions)
         shown = args.eval_set.resolve()
         shown = shown.relative_to(PROJECT_ROOT) if shown.is_relative_to(PROJECT_ROOT) else shown
-        write_tuning(tuned, shown, note, retriever.encoder.name)
+        second = [encoder.name for short, (encoder, _) in retriever.encoders.items() if short]
+        write_tuning(tuned, shown, note, retriever.encoder.name, second_encoders=second)
         print(f"wrote bot/retrieval/tuning.json: {note}; thresholds {tuned.thresholds}")
         for lang, fusion in tuned.fusion.items():
             print(f"  {lang}: {fusion.to_json()}")
         print()
-    answerable = [q for q in questions if q.answerable]
+    answerable = [q for q in questions if q.answerable and not q.follow_up]
+    follow_ups = [q for q in questions if q.answerable and q.follow_up]
     counts = {lang: sum(q.lang == lang for q in answerable) for lang in ("en", "fr")}
     print(
-        f"eval set {args.eval_set}: {len(answerable)} answerable questions {counts}, "
-        f"{len(questions) - len(answerable)} out of scope; model {retriever.encoder.name}; "
-        f"relevance: the passage id, or the document id where the set gives one\n"
+        f"eval set {args.eval_set}: {len(answerable)} answerable questions {counts}, {len(follow_ups)} follow-ups, "
+        f"{sum(not q.answerable for q in questions)} out of scope; relevance: the passage id, or the document id "
+        "where the set gives one\n"
     )
-    print(format_table(run_eval(retriever, questions), "All answerable questions"))
+    print("| method | encoders |\n|---|---|")
+    for method in retriever.methods():
+        print(f"| {method} | {method_label(retriever, method)} |")
     print()
-    print(format_table(run_eval(retriever, [q for q in questions if q.split == "test"]), "Test half (odd positions)"))
+    print(format_table(run_eval(retriever, answerable), "All answerable questions"))
     print()
-    print(threshold_report(decisions(retriever, questions), retriever.tuning.thresholds))
+    test = [q for q in questions if q.split == "test"]
+    print(format_table(run_eval(retriever, [q for q in test if not q.follow_up]), "Test half (odd positions)"))
+    print()
+    follow = run_eval(retriever, follow_ups, ("hybrid",))
+    plain = run_eval(retriever, [replace(q, topic=None) for q in follow_ups], ("hybrid",))
+    switches = run_eval(retriever, topic_switches(questions), ("hybrid",))
+    lines = ["### Follow-ups and topic switches (hybrid)", "", "| lang | questions | n | R@1 | R@3 | MRR |",
+             "|---|---|---|---|---|---|"]
+    for lang in ("en", "fr"):
+        for label, table in (("follow-ups, with topic", follow), ("follow-ups, without topic", plain),
+                             ("after another article's answer, with its topic", switches)):
+            scores = table.get((lang, "hybrid"))
+            if scores and scores.n:
+                lines.append(f"| {lang} | {label} | {scores.n} | {scores.recall(1):.3f} | {scores.recall(3):.3f} "
+                             f"| {scores.mrr:.3f} |")
+    print("\n".join(lines))
+    print()
+    thresholds = retriever.tuning.thresholds
+    print(f"(a wrong answer counts {WRONG_COST:g} times a right one when the threshold is tuned)\n")
+    print(threshold_report(decisions(retriever, questions), thresholds, " — all questions"))
+    print()
+    print(threshold_report(decisions(retriever, test), thresholds, " — test half"))
     return 0
 
 

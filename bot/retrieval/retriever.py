@@ -26,7 +26,9 @@ import numpy as np
 
 from bot.knowledge import LANGUAGES
 from bot.retrieval.embedding import Encoder, get_encoder
-from bot.retrieval.index import KIND_PASSAGE, KIND_QUESTION, IndexMismatchError, KnowledgeIndex, ensure_index
+from bot.retrieval.index import (
+    KIND_PASSAGE, KIND_QUESTION, SECOND_ENCODERS, IndexMismatchError, KnowledgeIndex, ensure_index,
+)
 from bot.retrieval.lexical import BM25, analyse_query, chargrams
 from bot.retrieval.passages import Passage, linked_documents
 from bot.settings import Settings, get_settings
@@ -34,7 +36,7 @@ from bot.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 TUNING_FILE = Path(__file__).with_name("tuning.json")
-METHODS = ("bm25", "dense", "hybrid")
+METHODS = ("bm25", "dense", "dense-e5", "hybrid")
 #: Related passages ("see also" buttons, not answers) may score this much below the answer threshold.
 RELATED_MARGIN = 0.1
 
@@ -48,9 +50,25 @@ class Fusion:
     weights: dict[str, float] = field(
         default_factory=lambda: {"passage": 1.0, "question": 1.0, "bm25": 1.0, "chargram": 0.0, "static": 0.0}
     )
+    #: Share of the second encoder (e5) in the absolute ``dense`` term: 0 = EMBEDDING_MODEL only, 1 = e5 only.
+    dense_mix: float = 0.0
+    #: Added to the score of an article's introduction (the passage titled with the article title).
+    intro_bias: float = 0.0
+    #: Added to the score of the passages of ``topic``, the article the previous answer came from.
+    topic_boost: float = 0.0
 
     def to_json(self) -> dict:
-        return {"alpha": self.alpha, "rrf_k": self.rrf_k, "weights": dict(self.weights)}
+        return {
+            "alpha": self.alpha, "rrf_k": self.rrf_k, "dense_mix": self.dense_mix, "intro_bias": self.intro_bias,
+            "topic_boost": self.topic_boost, "weights": dict(self.weights),
+        }
+
+    def uses(self, short: str) -> bool:
+        """Whether the encoder with short name ``short`` ("" for EMBEDDING_MODEL, "e5") counts in this fusion."""
+        prefix = f"{short}_" if short else ""
+        weighted = any(self.weights.get(f"{prefix}{name}") for name in ("passage", "question"))
+        mix = self.dense_mix if short else 1.0 - self.dense_mix
+        return weighted or mix > 0
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,9 @@ class Tuning:
                 alpha=float(data[lang]["alpha"]),
                 rrf_k=float(data[lang]["rrf_k"]),
                 weights={name: float(value) for name, value in data[lang]["weights"].items()},
+                dense_mix=float(data[lang].get("dense_mix", 0.0)),
+                intro_bias=float(data[lang].get("intro_bias", 0.0)),
+                topic_boost=float(data[lang].get("topic_boost", 0.0)),
             )
             for lang in LANGUAGES
         }
@@ -141,11 +162,19 @@ class Answer:
 
 
 class Retriever:
-    def __init__(self, index: KnowledgeIndex, encoder: Encoder, tuning: Tuning) -> None:
+    def __init__(
+        self, index: KnowledgeIndex, encoder: Encoder, tuning: Tuning, extra_encoders: dict[str, Encoder] | None = None
+    ) -> None:
         self.index = index
         self.encoder = encoder
         self.tuning = tuning
         self.passages = index.passages
+        # The dense signals: "" = EMBEDDING_MODEL (rankings "passage", "question"), "e5" = the second encoder
+        # (rankings "e5_passage", "e5_question"), each with its encoder and the faiss index of the same rows.
+        extra_encoders = extra_encoders or {}
+        self.encoders: dict[str, tuple[Encoder, object]] = {"": (encoder, index.faiss_index)}
+        for name, faiss_index in index.extra.items():
+            self.encoders[SECOND_ENCODERS[name]] = (extra_encoders.get(name) or get_encoder(name), faiss_index)
         self._by_lang = {
             lang: np.array([i for i, p in enumerate(self.passages) if p.lang == lang], dtype=np.int64)
             for lang in LANGUAGES
@@ -154,8 +183,10 @@ class Retriever:
         self._chargrams = {
             lang: BM25([chargrams(index.terms[i]) for i in rows]) for lang, rows in self._by_lang.items()
         }
-        self._vectors: dict[str, np.ndarray] = {}
+        self._vectors: dict[tuple[str, str], np.ndarray] = {}
         self._vectors_lock = threading.Lock()
+        self._is_intro = np.array([p.heading == p.title for p in self.passages], dtype=np.float64)
+        self._doc_ids = np.array([p.doc_id for p in self.passages], dtype=object)
         self._docs_by_lang = {lang: {self.passages[i].doc_id for i in rows} for lang, rows in self._by_lang.items()}
         self._first_rows: dict[tuple[str, str], int] = {}
         for row, passage in enumerate(self.passages):  # passages are in section order within an article
@@ -193,28 +224,30 @@ class Retriever:
             self.rank("carte Vitale", lang)
         self._vectors.clear()
 
-    def _query_vector(self, query: str) -> np.ndarray:
-        """The query's unit vector; recent queries are remembered (retries, the eval grid, answer() then search())."""
-        vector = self._vectors.get(query)
+    def _query_vector(self, query: str, short: str = "") -> np.ndarray:
+        """The query's unit vector with encoder ``short``; recent ones are remembered (retries, the eval grid,
+        answer() trying the second language)."""
+        vector = self._vectors.get((short, query))
         if vector is None:
-            vector = self.encoder.encode([query])[0]
+            vector = self.encoders[short][0].encode([query], query=True)[0]
             with self._vectors_lock:  # the action server may serve requests from several threads
-                if len(self._vectors) >= 1024:
+                if len(self._vectors) >= 2048:
                     self._vectors.pop(next(iter(self._vectors)))
-                self._vectors[query] = vector
+                self._vectors[(short, query)] = vector
         return vector
 
     # --- scoring -------------------------------------------------------------------------------------------------
 
-    def _dense(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _dense(self, vector: np.ndarray, faiss_index: object | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Cosine of the query with every passage text, and with each passage's best example question."""
+        faiss_index = self.index.faiss_index if faiss_index is None else faiss_index
         size = len(self.passages)
         passage_cos = np.full(size, -1.0, dtype=np.float32)
         question_cos = np.full(size, -np.inf, dtype=np.float32)
-        total = self.index.faiss_index.ntotal
+        total = faiss_index.ntotal
         if total == 0:
             return passage_cos, question_cos
-        scores, rows = self.index.faiss_index.search(vector.reshape(1, -1), total)
+        scores, rows = faiss_index.search(vector.reshape(1, -1), total)
         scores, rows = scores[0], rows[0]
         owners, kinds = self.index.row_passage[rows], self.index.row_kind[rows]
         is_passage = kinds == KIND_PASSAGE
@@ -233,15 +266,15 @@ class Retriever:
         return best
 
     def _rank_language(
-        self, query: str, lang: str, dense: tuple[np.ndarray, np.ndarray], method: str
+        self, query: str, lang: str, dense: dict[str, tuple[np.ndarray, np.ndarray]], method: str,
+        topic: str | None = None,
     ) -> list[tuple[int, float]]:
         rows = self._by_lang[lang]
         if not len(rows):
             return []
-        passage_cos, question_cos = dense[0][rows], dense[1][rows]
-        dense_best = np.maximum(passage_cos, question_cos)
-        if method == "dense":
-            return _ordered(rows, dense_best)
+        if method.startswith("dense"):
+            passage_cos, question_cos = dense[method.partition("-")[2]]
+            return _ordered(rows, np.maximum(passage_cos[rows], question_cos[rows]))
         terms, static_vector = analyse_query(query, lang)
         bm25 = self._bm25[lang].scores(terms)
         if method == "bm25":
@@ -249,12 +282,14 @@ class Retriever:
         tuning = self.tuning.for_lang(lang)
         k = tuning.rrf_k
         everything = np.ones(len(rows), dtype=bool)
-        rankings = [
-            ("passage", passage_cos, everything),
+        rankings = [("bm25", bm25, bm25 > 0)]
+        dense_best: dict[str, np.ndarray] = {}
+        for short, (passage_cos, question_cos) in dense.items():
+            prefix = f"{short}_" if short else ""
+            dense_best[short] = np.maximum(passage_cos[rows], question_cos[rows])
+            rankings.append((f"{prefix}passage", passage_cos[rows], everything))
             # A passage without example questions competes here with its text: no penalty for having none.
-            ("question", dense_best, everything),
-            ("bm25", bm25, bm25 > 0),
-        ]
+            rankings.append((f"{prefix}question", dense_best[short], everything))
         if tuning.weights.get("chargram"):
             grams = self._chargrams[lang].scores(chargrams(terms))
             rankings.append(("chargram", grams, grams > 0))
@@ -271,26 +306,44 @@ class Retriever:
             ranks[np.argsort(-scores, kind="stable")] = np.arange(1, len(rows) + 1)
             rrf += np.where(valid, weight / (k + ranks), 0.0)
             rrf_max += weight / (k + 1)
-        fused = tuning.alpha * dense_best + (1 - tuning.alpha) * rrf / rrf_max
+        mix = tuning.dense_mix if "e5" in dense_best else 0.0
+        absolute = (1 - mix) * dense_best.get("", 0.0) + mix * dense_best.get("e5", 0.0)
+        fused = tuning.alpha * absolute + (1 - tuning.alpha) * (rrf / rrf_max if rrf_max else 0.0)
+        if tuning.intro_bias:
+            fused = fused + tuning.intro_bias * self._is_intro[rows]
+        if topic and tuning.topic_boost:
+            # A follow-up ("how much does one cost?") is read in the light of the article the last answer came from.
+            fused = fused + tuning.topic_boost * (self._doc_ids[rows] == topic)
         return _ordered(rows, fused)
 
-    def rank(self, query: str, lang: str | None = None, method: str = "hybrid") -> list[tuple[int, float]]:
+    def methods(self) -> tuple[str, ...]:
+        """What ``rank`` accepts here: every method, with ``dense-e5`` only when the index has the second encoder."""
+        return tuple(m for m in METHODS if m != "dense-e5" or "e5" in self.encoders)
+
+    def rank(
+        self, query: str, lang: str | None = None, method: str = "hybrid", topic: str | None = None
+    ) -> list[tuple[int, float]]:
         """(passage position, score) for every passage of ``lang`` (all languages when None), best first."""
-        if method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        if method not in self.methods():
+            raise ValueError(f"method must be one of {self.methods()}, got {method!r}")
         query = (query or "").strip()
         if not query or not self.passages:
             return []
         languages = LANGUAGES if lang is None else (lang,)
         if lang is not None and lang not in LANGUAGES:
             raise ValueError(f"lang must be one of {LANGUAGES} or None, got {lang!r}")
-        if method == "bm25":  # no encoding: the lexical ranking alone
-            dense = (np.zeros(len(self.passages)), np.zeros(len(self.passages)))
-        else:
-            dense = self._dense(self._query_vector(query))
+        dense: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if method.startswith("dense"):
+            wanted = [method.partition("-")[2]]
+        elif method == "hybrid":  # only the encoders the fusion of these languages uses are run
+            wanted = [short for short in self.encoders if any(self.tuning.for_lang(x).uses(short) for x in languages)]
+        else:  # bm25: no encoding, the lexical ranking alone
+            wanted = []
+        for short in wanted:
+            dense[short] = self._dense(self._query_vector(query, short), self.encoders[short][1])
         ranked: list[tuple[int, float]] = []
         for language in languages:
-            ranked.extend(self._rank_language(query, language, dense, method))
+            ranked.extend(self._rank_language(query, language, dense, method, topic))
         ranked.sort(key=lambda item: -item[1])
         return ranked
 
@@ -305,13 +358,18 @@ class Retriever:
     def threshold(self, lang: str) -> float:
         return self.tuning.thresholds[lang]
 
-    def answer(self, query: str, lang: str, intent: str | None = None) -> Answer:
+    def answer(
+        self, query: str, lang: str, intent: str | None = None, *, entities: list[dict] | None = None,
+        topic: str | None = None,
+    ) -> Answer:
         """Answer from the user's language; from the other language only when nothing in the user's fits and the
         passage's article exists only in that other language.
 
-        ``intent`` is accepted for the NLU prior of the contract and not used yet: the eval set showed no need.
+        ``topic``: the doc_id of the article the previous answer came from; a follow-up question ("how much does
+        one cost per month?") then leans towards that article (``topic_boost`` in tuning.json).
+        ``intent`` and ``entities`` (the NLU's) are accepted for an NLU prior and not used: see docs/retrieval.md.
         """
-        ranked = self.rank(query, lang)
+        ranked = self.rank(query, lang, topic=topic)
         best = ranked[0][1] if ranked else 0.0
         if ranked and best >= self.threshold(lang):
             return self._answer(ranked, other_language=False)
@@ -321,7 +379,7 @@ class Retriever:
         other = next(language for language in LANGUAGES if language != lang)
         ranked_other = [
             (row, score)
-            for row, score in self.rank(query, other)
+            for row, score in self.rank(query, other, topic=topic)
             if not self.has_document(self.passages[row].doc_id, lang)
         ]
         if ranked_other and ranked_other[0][1] >= self.threshold(other):
