@@ -166,8 +166,14 @@ export class ExpatSanteWidget {
     this.language = next;
     this.store.state.language = next;
     this.applyLanguage();
+    this.rerenderLog(); // speaker names, times and labels in the new language
     this.addEntry({ from: "system", kind: "note", text: this.labels.languageNote, lang: next });
     return true;
+  }
+
+  rerenderLog() {
+    this.log.replaceChildren();
+    this.renderHistory();
   }
 
   /**
@@ -178,18 +184,20 @@ export class ExpatSanteWidget {
     const reported = normaliseLanguage(language, "");
     if (!reported) return;
     const entries = this.store.state.entries;
-    let changed = false;
+    const stamped = [];
     for (let index = entries.length - 1; index >= 0 && entries[index].from !== "user"; index -= 1) {
       const entry = entries[index];
       if (entry.from === "bot" && !entry.lang) {
         entry.lang = reported;
-        changed = true;
-        const old = this.log.querySelector(`[data-entry="${entry.id}"]`);
-        if (old) old.replaceWith(this.renderEntry(entry));
+        stamped.push(entry);
       }
     }
-    if (changed) this.store.save();
-    this.setLanguage(reported);
+    if (stamped.length) this.store.save();
+    if (this.setLanguage(reported)) return; // the whole log is drawn again
+    for (const entry of stamped) {
+      const old = this.log.querySelector(`[data-entry="${entry.id}"]`);
+      if (old) old.replaceWith(this.renderEntry(entry));
+    }
   }
 
   /** A message the server could not read (socket.io `bad_request`): said in the conversation, typing stops. */
@@ -302,8 +310,10 @@ export class ExpatSanteWidget {
 
   renderEntry(entry) {
     const doc = this.doc;
-    const l = this.labels;
     const from = ["user", "bot", "system"].includes(entry.from) ? entry.from : "bot";
+    // A bot message marked with its language is labelled in that language ("Assistant", "Source", "opens in a new
+    // tab"), like its text; a letter is French whatever the user speaks, so its buttons stay in the UI's language.
+    const l = (from === "bot" && entry.kind !== "letter" && STRINGS[entry.lang]) || this.labels;
     const item = el(doc, "div", { class: `es-msg es-from-${from} es-kind-${entry.kind}`, "data-entry": entry.id });
     if (entry.lang) item.setAttribute("lang", entry.lang);
     if (from !== "system") item.appendChild(el(doc, "span", { class: "es-sr-only" }, `${from === "user" ? l.you : l.assistant}: `));
@@ -317,11 +327,12 @@ export class ExpatSanteWidget {
         body.appendChild(renderMarkdown(doc, entry.text, l));
       }
       if (entry.buttons && entry.buttons.length) body.appendChild(this.renderButtons(entry));
-      if (from === "bot" && entry.keep === "checklist") body.appendChild(this.renderKeepTools(entry, "checklist"));
+      if (from === "bot" && entry.keep === "checklist") body.appendChild(this.renderKeepTools(entry, "checklist", l));
     } else if (entry.kind === "citation") {
-      body.appendChild(this.renderCitation(entry));
+      body.appendChild(this.renderCitation(entry, l));
     } else if (entry.kind === "cost") {
-      body.appendChild(renderCostBreakdown(doc, entry, l));
+      // The figure is marked with the payload's language: its labels are in that language too.
+      body.appendChild(renderCostBreakdown(doc, entry, STRINGS[entry.lang] || l));
     } else if (entry.kind === "letter") {
       body.appendChild(this.renderLetter(entry));
     }
@@ -389,8 +400,7 @@ export class ExpatSanteWidget {
     if (changed) this.store.save();
   }
 
-  renderCitation(entry) {
-    const l = this.labels;
+  renderCitation(entry, l = this.labels) {
     const p = el(this.doc, "p", { class: "es-citation" });
     p.appendChild(el(this.doc, "span", { class: "es-citation-label" }, `${l.source} `));
     const href = safeHref(entry.source);
@@ -412,6 +422,7 @@ export class ExpatSanteWidget {
       this.status.textContent = ok ? this.labels.copied : this.labels.copyFailed;
     });
     const tools = this.renderKeepTools(entry, "letter");
+    tools.setAttribute("lang", this.language);
     tools.prepend(copy);
     box.append(text, tools);
     return box;
@@ -419,8 +430,7 @@ export class ExpatSanteWidget {
 
   // ----- keeping the checklist and the letter: a printable view and a plain-text file
 
-  renderKeepTools(entry, kind) {
-    const l = this.labels;
+  renderKeepTools(entry, kind, l = this.labels) {
     const group = el(this.doc, "div", { class: "es-keep", role: "group" });
     const print = el(this.doc, "button", { type: "button", class: "es-keep-print" }, l.print);
     print.appendChild(el(this.doc, "span", { class: "es-sr-only" }, kind === "checklist" ? l.printChecklist : l.printLetter));
@@ -430,12 +440,12 @@ export class ExpatSanteWidget {
       const item = this.keptItemOf(entry, kind);
       if (!openPrintView(this.win, item)) {
         downloadText(this.win, item);
-        this.status.textContent = this.labels.popupBlocked;
+        this.status.textContent = l.popupBlocked;
       }
     });
     save.addEventListener("click", () => {
       downloadText(this.win, this.keptItemOf(entry, kind));
-      this.status.textContent = this.labels.saved;
+      this.status.textContent = l.saved;
     });
     group.append(print, save);
     return group;
