@@ -178,6 +178,51 @@ def test_cost_question_gets_a_chart(stack, page):
     shot(page, "cost-chart-dialogue")
 
 
+MONEY = {"en": r"€\d+(?:[.,]\d{2})?", "fr": r"\d+(?:,\d{2})?\s?€"}
+COST_QUESTIONS = {
+    ("gp", "en"): "How much will I get back for a 30 euro GP visit? I have a médecin traitant and no mutuelle",
+    ("gp", "fr"): "Combien je suis remboursé pour une consultation chez le généraliste à 30 euros ? "
+                  "J'ai un médecin traitant et pas de mutuelle",
+    ("hospital", "en"): "How much will I pay for 3 nights in hospital billed 1000 euros? I have no mutuelle",
+    ("hospital", "fr"): "Combien je paie pour 3 nuits à l'hôpital facturées 1000 euros ? Je n'ai pas de mutuelle",
+    ("dentist", "en"): "How much will I get back for a 50 euro dentist visit? I have no mutuelle",
+    ("dentist", "fr"): "Combien je suis remboursé pour des soins chez le dentiste à 50 euros ? Je n'ai pas de mutuelle",
+}
+
+
+@pytest.mark.skipif(not cost_dialogue_available(), reason="the dialogue has no cost estimate action yet (domain.yml)")
+@pytest.mark.parametrize("care, language", list(COST_QUESTIONS))
+def test_cost_answer_is_headline_first_and_the_calculation_is_one_click_away(stack, page, care, language):
+    chat = Chat(page).open_page(stack.page_url).open()
+    if language == "fr":
+        before = chat.bot.count()
+        page.locator(".es-lang").click()
+        chat.wait_for_answer(before)
+    chat.ask(COST_QUESTIONS[(care, language)])
+    for _ in range(4):  # a question the calculator still needs: the first choice
+        if page.locator(".es-cost").count():
+            break
+        choices = page.locator(".es-buttons").last.locator("button:enabled")
+        assert choices.count(), f"no estimate and no question: {chat.bot_texts()[-1]!r}"
+        before = chat.bot.count()
+        choices.first.click()
+        chat.wait_for_answer(before)
+    figure = page.locator(".es-cost").last
+    expect(figure).to_be_visible()
+    # The message just before the chart is the headline: one sentence with the three amounts.
+    headline = page.locator(f"{BOT}:has(+ .es-kind-cost)").last.locator(".es-body").inner_text()
+    amounts = re.findall(MONEY[language], headline.replace("\xa0", " ").replace("\u202f", " "))
+    assert len(amounts) >= 3, headline
+    assert len(headline.strip().splitlines()) == 1, headline
+    # The calculation: one click, a numbered list of steps.
+    steps = figure.locator("details ol").first.locator("li")
+    expect(steps.first).to_be_hidden()
+    figure.locator("summary").click()
+    expect(steps.first).to_be_visible()
+    assert steps.count() >= 3
+    shot(page, f"cost-answer-{care}-{language}")
+
+
 def test_conversation_survives_a_reload_and_new_conversation_starts_over(stack, page):
     chat = Chat(page).open_page(stack.page_url).open()
     chat.ask("parle français")
