@@ -38,7 +38,7 @@ run: install index train web ## Start everything: action server, rasa server (RE
 test: install index train web ## Run the whole test suite (unit, rasa-side, validation, stories, integration, web widget)
 	@scripts/test.sh
 
-eval: install index train ## Quality on the held-out sets: retrieval (R@1, R@3, MRR per language and method), NLU (F1), reply language
+eval: install index train ## Quality on the held-out sets: retrieval (R@1, R@3, MRR per language and method), NLU (F1), reply language, end-to-end conversations through REST (facts in the reply, dead ends, language; starts the servers if none answers)
 	@$(ENV) .venv/actions/bin/python -m bot eval
 	@$(ENV) .venv/rasa/bin/python scripts/eval_nlu.py
 	@$(ENV) .venv/actions/bin/python scripts/eval_language.py
