@@ -37,7 +37,7 @@ export function linksOf(source) {
       else if (node.children) walk(node.children);
     }
   };
-  for (const block of parseMarkdown(source)) (block.lines || block.items).forEach(walk);
+  for (const block of parseMarkdown(source)) (block.lines || block.items || []).forEach(walk);
   return found;
 }
 

@@ -32,9 +32,11 @@ function isSoftWrap(line) {
 }
 
 const BULLET = /^\s*[-*•]\s+(.*)$/;
+const FENCE = /^\s*(```|~~~)/;
 const NUMBERED = /^\s*(\d{1,3})[.)]\s+(.*)$/;
 
-/** Block structure: [{type: "p", lines: [inline[]]}, {type: "ul"|"ol", start?, items: [inline[]]}].
+/** Block structure: [{type: "p", lines: [inline[]]}, {type: "ul"|"ol", start?, items: [inline[]]}, {type: "pre", text}]
+ * (a fenced block, ``` or ~~~, is kept as typed: a letter to copy).
  * Linear in the length of the text: a wrapped line is kept as its parts and joined once, at the end. */
 export function parseMarkdown(source) {
   const text = String(source ?? "").replace(/\r\n?/g, "\n");
@@ -48,7 +50,21 @@ export function parseMarkdown(source) {
     if (current) blocks.push(current);
     current = null;
   };
+  let fence = null; // {mark, lines} inside a fenced block
   for (const line of text.split("\n")) {
+    if (fence) {
+      if (line.trim().startsWith(fence.mark) && !line.trim().slice(3).trim()) {
+        blocks.push({ type: "pre", text: fence.lines.join("\n") });
+        fence = null;
+      } else fence.lines.push(line);
+      continue;
+    }
+    const opening = FENCE.exec(line);
+    if (opening) {
+      flush();
+      fence = { mark: opening[1], lines: [] };
+      continue;
+    }
     if (!line.trim()) {
       flush();
       continue;
@@ -88,6 +104,7 @@ export function parseMarkdown(source) {
     }
   }
   flush();
+  if (fence) blocks.push({ type: "pre", text: fence.lines.join("\n") }); // an unclosed fence keeps its text
   return blocks;
 }
 
@@ -269,7 +286,13 @@ export function parseInline(source) {
 export function renderMarkdown(doc, source, labels = {}) {
   const fragment = doc.createDocumentFragment();
   for (const block of parseMarkdown(source)) {
-    if (block.type === "p") {
+    if (block.type === "pre") {
+      const pre = doc.createElement("pre");
+      pre.className = "es-pre";
+      pre.setAttribute("tabindex", "0"); // scrollable: reachable with the keyboard
+      pre.textContent = block.text;
+      fragment.appendChild(pre);
+    } else if (block.type === "p") {
       const p = doc.createElement("p");
       block.lines.forEach((line, index) => {
         if (index > 0) p.appendChild(doc.createElement("br"));
@@ -341,6 +364,7 @@ export function toPlainText(source) {
       .join("");
   return parseMarkdown(source)
     .map((block) => {
+      if (block.type === "pre") return block.text;
       if (block.type === "p") return block.lines.map(inline).join("\n");
       const start = block.start ?? 1;
       return block.items.map((item, index) => `${block.type === "ol" ? `${start + index}.` : "-"} ${inline(item)}`).join("\n");

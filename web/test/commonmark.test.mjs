@@ -205,3 +205,20 @@ test("the calculator's rendered explanations (GP, hospital, dental; English and 
   }
   assert.deepEqual(found, []);
 });
+
+test("a letter in utter_letter keeps its lines in CommonMark (a fenced block), for every letter of the knowledge base", () => {
+  const domain = yaml.load(read("domain.yml"));
+  const letters = readdirSync(new URL("knowledge/fr/", ROOT)).filter((f) => /^letter-.*\.md$/.test(f));
+  assert.ok(letters.length >= 1);
+  for (const name of letters) {
+    const letter = /```text\n([\s\S]*?)\n```/.exec(read(`knowledge/fr/${name}`))[1].trim();
+    assert.ok(letter.split("\n").length > 3, name);
+    for (const variation of domain.responses.utter_letter) {
+      const text = variation.text.replace("{title}", "Relance").replace("{letter}", letter);
+      assert.deepEqual(commonMarkProblems(text), [], name);
+      const fences = md.parse(text, {}).filter((token) => token.type === "fence");
+      assert.equal(fences.length, 1, `${name}: the letter is one fenced block`);
+      assert.equal(fences[0].content, `${letter}\n`, `${name}: the letter's lines as written`);
+    }
+  }
+});

@@ -13,7 +13,7 @@ function links(blocks) {
       if (node.children) walk(node.children);
     }
   };
-  for (const block of blocks) (block.lines || block.items).forEach(walk);
+  for (const block of blocks) (block.lines || block.items || []).forEach(walk);
   return found;
 }
 
@@ -127,4 +127,19 @@ test("a 1 MB message renders in linear time whatever it is made of", async () =>
   assert.equal(wrapped.textContent, shapes.wrapped.trim().split("\n").join(" "));
   const links = renderMarkdown(fakeDocument, shapes.prose).all("a");
   assert.ok(links.length > 5000 && links.every((a) => a.getAttribute("href") === "https://www.ameli.fr/x"));
+});
+
+test("a fenced block (a letter to copy) is kept as typed, line by line, and never parsed", async () => {
+  const { renderMarkdown } = await import("../src/markdown.js");
+  const { fakeDocument } = await import("./fake_dom.mjs");
+  const letter = "[NOM Prénom]\n[Adresse]\n\nMadame, Monsieur,\n  **pas du gras** <script>x</script> [lien](javascript:x)";
+  const blocks = parseMarkdown(`Here is the letter:\n\n\`\`\`\n${letter}\n\`\`\`\n\nSend it by post.`);
+  assert.deepEqual(blocks.map((b) => b.type), ["p", "pre", "p"]);
+  assert.equal(blocks[1].text, letter);
+  const fragment = renderMarkdown(fakeDocument, `\`\`\`\n${letter}\n\`\`\``);
+  const [pre] = fragment.all("pre");
+  assert.equal(pre.textContent, letter);
+  assert.equal(fragment.all("a").length + fragment.all("strong").length, 0);
+  // An unclosed fence keeps its text.
+  assert.deepEqual(parseMarkdown("```\nline one\nline two").map((b) => [b.type, b.text]), [["pre", "line one\nline two"]]);
 });
