@@ -118,7 +118,13 @@ class ValidateCostForm(UrgencyFirst, FormValidationAction):
             if event.get("event") == "slot" and event.get("name") == "care":
                 care = event.get("value")
         options = price_options(care)
-        return events + [SlotSet(slot, value) for slot, value in zip(PRICE_OPTION_SLOTS, options)]
+        # Only the amounts that change: a SlotSet counts, for Rasa's form, as an answer validated, so setting the
+        # same amounts again would keep the form from giving way to a question or an emergency it cannot use.
+        return events + [
+            SlotSet(slot, value)
+            for slot, value in zip(PRICE_OPTION_SLOTS, options)
+            if tracker.get_slot(slot) != value
+        ]
 
     def validate_care(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

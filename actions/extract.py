@@ -65,12 +65,15 @@ def field_events(tracker: Tracker) -> list[dict[str, Any]]:
         return _in_form_events(tracker, intent, loop, text)
     if intent in ("switch_language", "delete_my_data"):
         return []
+    status = recognise_status(text)
+    about_file = status is not None or intent == "file_problem"
     found: dict[str, Any] = {
         "situation": recognise_situation(text),
         "nationality": recognise_nationality(text),
-        "time_in_france": parse_residence(text),
-        "file_status": recognise_status(text),
-        "file_since": parse_since(text),
+        # A duration is the time since the file was sent in a message about a file, else the time in France.
+        "time_in_france": None if about_file else parse_residence(text),
+        "file_status": status,
+        "file_since": parse_since(text) if about_file else None,
     }
     events = [SlotSet(name, value) for name, value in found.items() if value is not None]
     fields = extract_cost_fields(text)
@@ -82,25 +85,21 @@ def field_events(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 def _in_form_events(tracker: Tracker, intent: str | None, loop: str, text: str) -> list[dict[str, Any]]:
-    """Inside a form, a message of a flow is read for that form's fields; a message of another intent only for the
-    question just asked, and only when it is a statement."""
+    """Inside a form, the answer to the question just asked is read with that question's own parser, whatever
+    intent the NLU saw ("I work as a plumber" read as "what can you do") — unless the message is a question or an
+    intent that always interrupts; a message of a flow is also read for the form's other fields."""
     requested = tracker.get_slot("requested_slot")
-    if intent not in FLOW_INTENTS:
-        # The NLU is sometimes sure of the wrong intent for a plain answer ("I work as a plumber" read as "what
-        # can you do"). A statement, in reply to the form's question, that the question's own parser understands
-        # is the answer; questions and the intents that always interrupt keep their meaning.
-        if not requested or intent in ALWAYS_INTERRUPT or looks_like_question(text):
-            return []
-        reader = ANSWER_READERS.get(requested)
-        value = reader(text) if reader else None
-        return [SlotSet(requested, value)] if value is not None else []
     found: dict[str, Any] = {}
-    if loop == "enrolment_form":
-        found.update(nationality=recognise_nationality(text), time_in_france=parse_residence(text))
-    elif loop == "file_form":
-        found.update(file_status=recognise_status(text), file_since=parse_since(text))
-    elif loop == "cost_form":
-        found.update(extract_cost_fields(text, requested=requested))
+    if intent in FLOW_INTENTS:
+        if loop == "enrolment_form":
+            found.update(nationality=recognise_nationality(text), time_in_france=parse_residence(text))
+        elif loop == "file_form":
+            found.update(file_status=recognise_status(text), file_since=parse_since(text))
+        elif loop == "cost_form":
+            found.update(extract_cost_fields(text, requested=requested))
+    answers = intent in FLOW_INTENTS or (intent not in ALWAYS_INTERRUPT and not looks_like_question(text))
+    if requested in ANSWER_READERS and answers and found.get(requested) is None:
+        found[requested] = ANSWER_READERS[requested](text)
     return [SlotSet(name, value) for name, value in found.items() if value is not None]
 
 

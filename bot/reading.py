@@ -31,6 +31,7 @@ _FLOW_WORDS = {
     "file": re.compile(
         r"\b(dossier|file|application|demande)\b.*\b(stuck|stalled|lost|no news|blocked|refused|rejected|bloque\w*|"
         r"perdu\w*|sans nouvelles?|aucune nouvelle|refuse\w*|rejete\w*|en attente|pending|waiting)\b|"
+        r"\b(lost|perdu\w*|refused|rejected|refuse\w*|bloque\w*)\b.*\b(dossier|file|application|demande)\b|"
         r"\b(no news|aucune nouvelle|sans nouvelles?) (from|de) (the )?(cpam|ameli|caisse)\b"
     ),
     "cost": re.compile(

@@ -146,7 +146,8 @@ def decide(message: Message) -> Plan:
     if emergency:
         return Plan(emergency_full=True)
     short = m.content_words < 3
-    if m.intent in SMALL_TALK and short:
+    if m.intent in SMALL_TALK and (short or (m.intent == "greet" and not m.is_question)):
+        # "Bonjour, je viens d'arriver en France": a greeting with a story is still a greeting.
         return Plan(response=SMALL_TALK[m.intent])
     if m.intent in ("affirm", "deny") and short:
         return Plan(response="utter_anything_else")

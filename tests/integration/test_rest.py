@@ -85,7 +85,7 @@ def test_french_question_gets_a_french_passage(servers, sender):
 def test_form_validates_and_completes_with_slot_events(servers, sender):
     replies = servers.send(sender, "I want to enrol in French health insurance")
     asked = variation("utter_ask_situation", "en")
-    assert texts(replies) == asked["text"]
+    assert texts(replies).endswith(asked["text"])  # a request: answered, then the form's first question
     # The domain escapes the braces of payloads ({{ }}) so that Rasa does not read them as slot placeholders.
     expected = [b["payload"].replace("{{", "{").replace("}}", "}") for b in asked["buttons"]]
     assert [b["payload"] for b in replies[-1]["buttons"]] == expected

@@ -206,6 +206,8 @@ def test_on_topic_uses_the_health_vocabulary():
 def test_flow_requests_cost_questions_refunds_and_follow_ups():
     assert flow_request("I want to enrol in the French system") == "enrolment"
     assert flow_request("mon dossier est bloqué depuis deux mois") == "file"
+    assert flow_request("The CPAM lost my file") == "file"
+    assert flow_request("la CPAM a perdu mon dossier") == "file"
     assert flow_request("what is a mutuelle") is None
     assert is_cost_question("Combien coûte une nuit à l'hôpital ?")
     assert is_cost_question("Is the gynecologist reimbursed if I go without my GP?")
@@ -228,3 +230,7 @@ def test_a_price_less_cost_question_the_knowledge_base_answers_gets_the_answer_n
     plan = ask("Combien coûte une nuit à l'hôpital ?", "ask_cost", is_question=True, content_words=5, care="hospital",
                cost_question=True, estimate_request=True, can_estimate=False, knowledge_doc="hospital-costs")
     assert plan.knowledge and plan.open_flow is None and plan.offer_flow == "cost"
+
+
+def test_a_greeting_with_a_story_and_no_question_is_greeted():
+    assert ask("Bonjour, je viens d'arriver en France", "greet", content_words=5) == Plan(response="utter_greet")

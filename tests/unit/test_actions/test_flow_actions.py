@@ -75,8 +75,11 @@ async def test_questions_and_interruptions_inside_a_form_are_not_taken_for_answe
                          ("I'm a student, delete my data", "delete_my_data")]:
         tracker = make_tracker(text, intent=intent, active_loop="enrolment_form", slots={"requested_slot": "situation"})
         assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {}, text
-    # outside a form, nothing is read from a message that is not part of a flow
+    # outside a form, every message is read, whatever its intent: what the user said prefills a later form
     tracker = make_tracker("I work as a plumber", intent="what_can_you_do")
+    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"situation": "employee"}
+    # ... but never an explicit language switch or delete-my-data
+    tracker = make_tracker("I'm a student, delete my data", intent="delete_my_data")
     assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {}
 
 
@@ -165,11 +168,12 @@ def test_the_file_form_rejects_what_it_cannot_read(dispatcher):
 async def test_the_cost_form_skips_the_medecin_traitant_where_it_does_not_matter(dispatcher):
     form = ValidateCostForm()
     domain_slots = ["care", "price", "medecin_traitant", "mutuelle"]
-    assert await form.required_slots(domain_slots, dispatcher, make_tracker(slots={"care": "gp"}), {}) == domain_slots
+    gp = make_tracker(slots={"care": "gp"})  # the price is the official tariff: not asked
+    assert await form.required_slots(domain_slots, dispatcher, gp, {}) == ["care", "medecin_traitant", "mutuelle"]
     dentist = make_tracker(slots={"care": "dentist"})
     assert await form.required_slots(domain_slots, dispatcher, dentist, {}) == ["care", "price", "mutuelle"]
-    child = make_tracker(slots={"care": "gp", "age": "10"})
-    assert await form.required_slots(domain_slots, dispatcher, child, {}) == ["care", "price", "mutuelle"]
+    child = make_tracker(slots={"care": "gp", "age": "10"})  # the child's tariff, and no parcours under 16
+    assert await form.required_slots(domain_slots, dispatcher, child, {}) == ["care", "mutuelle"]
 
 
 def test_the_cost_form_validates_answers_with_the_calculator(dispatcher):
@@ -188,11 +192,16 @@ def test_the_cost_form_validates_answers_with_the_calculator(dispatcher):
 async def test_the_cost_answer_sends_the_explanation_then_the_chart_payload(dispatcher):
     slots = {"language": "fr", "care": "specialist", "price": "50", "mutuelle": "none", "medecin_traitant": "yes"}
     await ActionCostAnswer().run(dispatcher, make_tracker("/inform", slots=slots), {})
-    assert responses(dispatcher) == ["utter_cost_answer", None, "utter_cost_compare"]
-    assert "Reste à votre charge : 29,95 €" in dispatcher.messages[0]["explanation"]
+    # the headline first, then the chart payload (with the calculation on demand), the main assumption, the offer
+    assert responses(dispatcher) == ["utter_cost_answer", None, "utter_cost_answer", "utter_cost_compare"]
+    assert dispatcher.messages[0]["explanation"] == (
+        "La Sécurité sociale rembourse 20,05\xa0€, une mutuelle 0,00\xa0€ (vous n'en avez pas) et il vous reste "
+        "29,95\xa0€ à payer sur 50,00\xa0€ facturés."
+    )
     payload = dispatcher.messages[1]["custom"]
     assert payload["type"] == "cost_breakdown" and payload["lang"] == "fr" and payload["billed"] == 50.0
-    assert payload["text"] == "Vous payez 29,95 € sur 50,00 €"
+    assert payload["text"] == "Vous payez 29,95\xa0€ sur 50,00\xa0€"
+    assert "Reste à votre charge : 29,95\xa0€" in payload["details"]
 
 
 # --- delete my data ---------------------------------------------------------------------------------------------
