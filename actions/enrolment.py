@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import UrgencyFirst, read_answer, text_answer, user_language, warn_if_urgent
+from actions.common import UrgencyFirst, latest_text, read_answer, text_answer, user_language, warn_if_urgent
 from bot.checklist import (
     build_checklist,
     implied_nationality,
@@ -43,6 +43,9 @@ class ValidateEnrolmentForm(UrgencyFirst, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         situation = recognise_situation(text_answer(value))
+        if situation is None and tracker.get_slot("requested_slot") == "situation":
+            # An NLU entity may hold a part of the answer ("comme plombier"): the whole answer says more.
+            situation = recognise_situation(latest_text(tracker))
         if situation is None:
             dispatcher.utter_message(response="utter_situation_invalid")
             return {"situation": None}

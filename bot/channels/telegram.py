@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -34,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.base import guarded
+from bot.channels.guard import loads_bounded
 from bot.channels.telegram_config import SECRET_HEADER, TelegramConfig
 from bot.channels.telegram_format import (
     CALLBACK_ANSWER_LIMIT,
@@ -307,7 +307,7 @@ class TelegramInput(RasaTelegramInput):
             if len(request.body or b"") > MAX_BODY_BYTES:
                 return response.json({"ok": False, "error": "body too large"}, status=413)
             try:
-                update = json.loads(request.body or b"")
+                update = loads_bounded(request.body or b"")  # a too deeply nested body is refused too (TooDeep)
             except ValueError:
                 return response.json({"ok": False, "error": "body is not JSON"}, status=400)
             if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):

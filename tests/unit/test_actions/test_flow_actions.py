@@ -236,3 +236,11 @@ async def test_an_urgent_answer_inside_a_form_gets_the_numbers_once(dispatcher):
     await ValidateCostForm().run(dispatcher, tracker, domain)
     await ActionCostAnswer().run(dispatcher, tracker, domain)
     assert responses(dispatcher).count("utter_emergency") == 1 and responses(dispatcher)[0] == "utter_emergency"
+
+
+def test_a_partial_entity_does_not_hide_the_situation_the_whole_answer_gives(dispatcher):
+    tracker = make_tracker("je travaille comme plombier", intent="out_of_scope",
+                           slots={"requested_slot": "situation", "language": "fr"}, active_loop="enrolment_form")
+    assert ValidateEnrolmentForm().validate_situation("comme plombier", dispatcher, tracker, {}) == {
+        "situation": "employee"}
+    assert dispatcher.messages == []
