@@ -122,11 +122,13 @@ def evaluate(argv: list[str]) -> int:
     follow = run_eval(retriever, follow_ups, ("hybrid",))
     plain = run_eval(retriever, [replace(q, topic=None) for q in follow_ups], ("hybrid",))
     switches = run_eval(retriever, topic_switches(questions), ("hybrid",))
+    switches_plain = run_eval(retriever, [replace(q, topic=None) for q in topic_switches(questions)], ("hybrid",))
     lines = ["### Follow-ups and topic switches (hybrid)", "", "| lang | questions | n | R@1 | R@3 | MRR |",
              "|---|---|---|---|---|---|"]
     for lang in ("en", "fr"):
         for label, table in (("follow-ups, with topic", follow), ("follow-ups, without topic", plain),
-                             ("after another article's answer, with its topic", switches)):
+                             ("after another article's answer, with its topic", switches),
+                             ("the same, without topic", switches_plain)):
             scores = table.get((lang, "hybrid"))
             if scores and scores.n:
                 lines.append(f"| {lang} | {label} | {scores.n} | {scores.recall(1):.3f} | {scores.recall(3):.3f} "
