@@ -30,12 +30,14 @@ from bot.reading import (
     is_switch_request,
     on_topic,
 )
-from bot.retrieval import get_retriever
+from bot.retrieval import Answer, get_retriever
 from bot.routing import FLOWS, Message, Plan, decide
 from bot.enrolment import fold
 from bot.urgency import is_urgent
 
 EMERGENCY_ARTICLE = "emergency-before-enrolment"
+#: How far under the answer threshold the best passage may score and still be given, as "the closest I have".
+CLOSEST_MARGIN = 0.10
 #: A message of at most this many words that refers back ("and for my kids?") is a follow-up of the previous answer.
 FOLLOW_UP_WORDS = 12
 #: "Delete my data" in so many words (the NLU also reads injection attempts as delete_my_data).
@@ -86,7 +88,22 @@ async def knowledge_answer(tracker: Tracker, text: str, language: str, intent: s
         if again.confident and again.hit is not None and (not plain_confident or again.score >= answer.score):
             answer, plain_confident = again, True
             break
-    return answer if answer is not None and answer.confident and answer.hit is not None else None
+    if plain_confident:
+        return answer
+    return await closest_answer(retriever, text, language)
+
+
+async def closest_answer(retriever: Any, text: str, language: str) -> Any:
+    """The best passage when it scores just under the answer threshold (``CLOSEST_MARGIN``) for a message about
+    health insurance: said as "the closest I have", which beats "I don't know" when the passage is the right one
+    (the threshold is tuned to refuse rather than risk a wrong answer; docs/retrieval.md)."""
+    if not on_topic(text):
+        return None
+    hits = await off_the_loop(retriever.search, text, language, 3)
+    if not hits or hits[0].score < retriever.threshold(language) - CLOSEST_MARGIN:
+        return None
+    related = tuple(h for h in hits[1:] if h.doc_id != hits[0].doc_id)
+    return Answer(confident=True, hit=hits[0], related=related, score=hits[0].score, closest=True)
 
 
 def context_articles(tracker: Tracker, language: str) -> list[Any]:
@@ -231,7 +248,7 @@ class ActionAnswerFirst(Action):
             events += await send_cost_answer(dispatcher, tracker, cost_fields(tracker))
         if plan.knowledge and answer is not None:
             offer = OFFER_RESPONSES.get(plan.offer_flow or "")
-            send_knowledge_answer(dispatcher, answer, offer=offer)
+            send_knowledge_answer(dispatcher, answer, offer=offer, closest=answer.closest)
             events.append(SlotSet("knowledge_topic", answer.hit.doc_id))
         elif plan.offer_flow:
             dispatcher.utter_message(response=OFFER_RESPONSES[plan.offer_flow])

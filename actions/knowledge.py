@@ -35,10 +35,15 @@ def topic_buttons(answer: Any, limit: int = 3) -> list[dict[str, str]]:
     return buttons
 
 
-def send_knowledge_answer(dispatcher: CollectingDispatcher, answer: Any, offer: str | None = None) -> None:
-    """The passage of a confident ``answer``, its citation, then ``offer`` (the response offering a guided flow,
-    with its buttons) and the related topics as buttons."""
+def send_knowledge_answer(
+    dispatcher: CollectingDispatcher, answer: Any, offer: str | None = None, closest: bool = False
+) -> None:
+    """The passage of ``answer``, its citation, then ``offer`` (the response offering a guided flow, with its
+    buttons) and the related topics as buttons. ``closest``: the passage is only the closest one, just under the
+    confidence threshold, and the reply says so first."""
     hit = answer.hit
+    if closest:
+        dispatcher.utter_message(response="utter_knowledge_closest")
     if answer.other_language:
         dispatcher.utter_message(response="utter_knowledge_other_language")
     dispatcher.utter_message(

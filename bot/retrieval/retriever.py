@@ -159,6 +159,7 @@ class Answer:
     other_language: bool = False  # the hit is in the other language: nothing in the user's language fits
     score: float = 0.0  # the best score seen, also when not confident (for logs and tuning)
     linked: tuple[Hit, ...] = ()
+    closest: bool = False  # given as "the closest I have": just under the threshold (actions/answer_first.py)
 
 
 class Retriever:

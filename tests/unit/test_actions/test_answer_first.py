@@ -257,3 +257,19 @@ async def test_a_first_unclear_message_gets_suggestions_and_a_second_the_contact
     again = CollectingDispatcher()
     await answer_first.ActionAnswerFirst().run(again, tracker, {})
     assert responses(again) == ["utter_knowledge_unknown"]
+
+
+async def test_a_passage_just_under_the_threshold_is_given_as_the_closest_one(dispatcher, use_retriever):
+    fake = use_retriever(Answer(False, None, score=0.85))
+    near = hit("mutuelle")
+    fake.threshold = lambda lang: 0.875
+    fake.search = lambda query, lang=None, k=5, method="hybrid": [
+        Hit(**{**near.to_dict(), "score": 0.85, "questions": tuple(near.questions)})]
+    tracker = make_tracker("What is a mutuelle and do I need one?", intent="ask_knowledge", slots={"language": "en"})
+    await answer_first.ActionAnswerFirst().run(dispatcher, tracker, {})
+    assert responses(dispatcher)[:2] == ["utter_knowledge_closest", "utter_knowledge_answer"]
+    far = CollectingDispatcher()
+    fake.search = lambda query, lang=None, k=5, method="hybrid": [
+        Hit(**{**near.to_dict(), "score": 0.70, "questions": tuple(near.questions)})]
+    await answer_first.ActionAnswerFirst().run(far, tracker, {})
+    assert responses(far) == ["utter_knowledge_unknown"]
