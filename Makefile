@@ -40,8 +40,9 @@ test: install index train web ## Run the whole test suite (unit, rasa-side, vali
 
 eval: install index train ## Quality on the held-out sets: retrieval (R@1, R@3, MRR per language and method), NLU (F1), reply language, end-to-end conversations through REST (facts in the reply, dead ends, language; starts the servers if none answers)
 	@$(ENV) .venv/actions/bin/python -m bot eval
-	@$(ENV) .venv/rasa/bin/python scripts/eval_nlu.py
-	@$(ENV) .venv/actions/bin/python scripts/eval_language.py
+	@# NLU F1 and the reply-language check are diagnostics now (issue 14): their failure does not stop the rest.
+	-@$(ENV) .venv/rasa/bin/python scripts/eval_nlu.py
+	-@$(ENV) .venv/actions/bin/python scripts/eval_language.py
 	@$(ENV) .venv/rasa/bin/python scripts/eval_conversations.py
 
 bench: install index train ## Benchmark against a plain Rasa reference bot in the same run; writes docs/benchmarks.md (BENCH_QUICK=1: small counts)
