@@ -195,9 +195,10 @@ def _estimate(m: Message) -> dict[str, object]:
 
 def _offer(m: Message) -> str | None:
     flow = FLOWS.get(m.intent or "") or m.flow_request or flow_of_article(m.knowledge_doc)
-    if flow == "cost" and not (m.care or m.cost_question):
-        # A question about a mutuelle's price or a forfait: the estimate helps only with a care in view.
-        return "cost" if m.intent == "ask_cost" else None
+    if flow == "cost" and not m.care:
+        # A question about a mutuelle's price, a forfait or glasses: the estimate helps only with a care the
+        # calculator knows in view.
+        return None
     return flow
 
 

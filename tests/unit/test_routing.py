@@ -234,3 +234,12 @@ def test_a_price_less_cost_question_the_knowledge_base_answers_gets_the_answer_n
 
 def test_a_greeting_with_a_story_and_no_question_is_greeted():
     assert ask("Bonjour, je viens d'arriver en France", "greet", content_words=5) == Plan(response="utter_greet")
+
+
+def test_the_estimate_is_offered_only_for_a_care_the_calculator_knows():
+    glasses = ask("What will I pay for glasses?", "ask_cost", is_question=True, content_words=5, cost_question=True,
+                  estimate_request=True, knowledge_doc="contrat-responsable")
+    assert glasses.knowledge and glasses.offer_flow is None
+    room = ask("How much do I pay at the emergency room?", "ask_cost", is_question=True, content_words=7,
+               care="emergency", cost_question=True, estimate_request=True, knowledge_doc="hospital-costs")
+    assert room.knowledge and room.offer_flow == "cost"
