@@ -140,20 +140,27 @@ def _amount(text: str, name: str) -> Decimal:
     return value
 
 
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace | int:
+    """The parsed options, or the exit status: 2 after a usage error (said in the requested language), 0 after
+    --help."""
+    try:
+        return parser.parse_args(argv)
+    except _UsageError as exc:
+        print(parser.format_usage().rstrip(), file=sys.stderr)
+        print(error_message("usage", {"message": str(exc)}, _requested_language(argv)), file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+
+
 def explain_main(argv: list[str]) -> int:
     """``python -m bot calc explain --paid 30 --refunded 19 [--care gp] [--date D] [--age N] [--lang fr] [--json]``."""
     from bot.calculator.refund import RefundFacts, explain_refund, refund_text
 
     parser = build_explain_parser()
-    lang = _requested_language(argv)
-    try:
-        args = parser.parse_args(argv)
-    except _UsageError as exc:
-        print(parser.format_usage().rstrip(), file=sys.stderr)
-        print(error_message("usage", {"message": str(exc)}, lang), file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
+    args = _parse(parser, argv)
+    if isinstance(args, int):
+        return args
     try:
         facts = RefundFacts(
             paid=_amount(args.paid, "paid"),
@@ -191,15 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["explain"]:
         return explain_main(argv[1:])
     parser = build_parser()
-    lang = _requested_language(argv)
-    try:
-        args = parser.parse_args(argv)
-    except _UsageError as exc:
-        print(parser.format_usage().rstrip(), file=sys.stderr)
-        print(error_message("usage", {"message": str(exc)}, lang), file=sys.stderr)
-        return 2
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
+    args = _parse(parser, argv)
+    if isinstance(args, int):
+        return args
     try:
         result = estimate(request_from_args(args))
     except CalculatorInputError as exc:
