@@ -16,9 +16,20 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, latest_text, off_the_loop, user_language
+from actions.cost import send_cost_answer, send_refund_explanation
+from actions.emergency import send_emergency_care
 from actions.fallback import suggestion_buttons
 from actions.knowledge import send_knowledge_answer
 from actions.language import explicit_language
+from bot.cost import (
+    missing_questions,
+    parse_medecin_traitant,
+    parse_mutuelle,
+    parse_price,
+    parse_refund_question,
+    recognise_care,
+)
+from bot.enrolment import fold, situations
 from bot.phrasing import looks_like_question
 from bot.reading import (
     content_words,
@@ -32,7 +43,6 @@ from bot.reading import (
 )
 from bot.retrieval import Answer, get_retriever
 from bot.routing import FLOWS, Message, Plan, decide
-from bot.enrolment import fold
 from bot.urgency import is_urgent
 
 EMERGENCY_ARTICLE = "emergency-before-enrolment"
@@ -70,9 +80,9 @@ def _bot_uttered_since_user(tracker: Tracker, response: str) -> bool:
 
 
 async def knowledge_answer(tracker: Tracker, text: str, language: str, intent: str | None) -> Any:
-    """The confident knowledge answer to ``text``, or None. A short message right after an answer ("ok how do I
-    apply?", "and for my kids?") is also asked about the article of that answer; that reading wins when the message
-    alone finds nothing, or finds less."""
+    """The knowledge answer to ``text``, or None. A message that finds nothing on its own, or a short follow-up ("and
+    for my kids?"), is also asked about what the conversation is about (``context_articles``); that reading wins when
+    the message alone finds nothing, or finds less. Failing all, the closest passage (``closest_answer``)."""
     if not text.strip():
         return None
     retriever = get_retriever()
@@ -109,8 +119,6 @@ async def closest_answer(retriever: Any, text: str, language: str) -> Any:
 def context_articles(tracker: Tracker, language: str) -> list[Any]:
     """What a short message may lean on: the article of the previous answer, then the guide of the situation the
     user described ("je suis graphiste freelance" ... "mes cotisations je les paie à qui ?")."""
-    from bot.enrolment import situations
-
     retriever = get_retriever()
     doc_ids = [tracker.get_slot("knowledge_topic")]
     situation = tracker.get_slot("situation")
@@ -126,8 +134,6 @@ def context_articles(tracker: Tracker, language: str) -> list[Any]:
 
 def cost_fields(tracker: Tracker) -> dict[str, Any]:
     """The cost slots, normalised: an NLU entity may have filled them with the user's own words ("GP", "€30")."""
-    from bot.cost import parse_medecin_traitant, parse_mutuelle, parse_price, recognise_care
-
     fields = {name: tracker.get_slot(name) for name in COST_FIELDS}
     readers = {
         "care": recognise_care,
@@ -142,7 +148,7 @@ def cost_fields(tracker: Tracker) -> dict[str, Any]:
     return fields
 
 
-def read_message(tracker: Tracker, answer: Any) -> Message:
+def read_message(tracker: Tracker, answer: Any, refund: Any) -> Message:
     """The facts of the latest user message that the decision needs."""
     text = latest_text(tracker)
     loop = (tracker.active_loop or {}).get("name")
@@ -168,7 +174,7 @@ def read_message(tracker: Tracker, answer: Any) -> Message:
         can_estimate=bool(fields.get("care")) and not {"care", "price", "basket", "device_class"} & set(missing),
         estimate_complete=bool(fields.get("care")) and not missing,
         delete_request=latest_intent(tracker) == "delete_my_data" and (not text or bool(DELETE_WORDS.search(fold(text)))),
-        refund_question=is_refund_story(text) and _refund_facts(text) is not None,
+        refund_question=refund is not None,
         active_loop=loop,
         offered_flow=tracker.get_slot("offered_flow"),
         flow_complete={flow: all(slots.get(name) for name in names) for flow, names in FLOW_SLOTS.items()},
@@ -187,15 +193,7 @@ def _switch_request(tracker: Tracker, text: str) -> bool:
 
 def _missing_cost_questions(fields: dict[str, Any]) -> list[str]:
     """The cost questions whose answer would change the estimate and is unknown (the calculator decides)."""
-    from bot.cost import missing_questions
-
     return missing_questions(fields) if fields.get("care") else ["care"]
-
-
-def _refund_facts(text: str) -> Any:
-    from bot.cost import parse_refund_question
-
-    return parse_refund_question(text)
 
 
 class ActionAnswerFirst(Action):
@@ -209,9 +207,10 @@ class ActionAnswerFirst(Action):
         text = latest_text(tracker)
         intent = latest_intent(tracker)
         answer = await knowledge_answer(tracker, text, language, intent)
-        message = read_message(tracker, answer)
+        refund = parse_refund_question(text) if is_refund_story(text) else None
+        message = read_message(tracker, answer, refund)
         plan = decide(message)
-        events = await self.send(plan, message, answer, dispatcher, tracker, language)
+        events = await self.send(plan, message, answer, refund, dispatcher, tracker, language)
         next_step = plan.open_flow or "none"
         events.append(SlotSet("next_step", next_step))
         events.append(SlotSet("offered_flow", plan.offer_flow))
@@ -222,6 +221,7 @@ class ActionAnswerFirst(Action):
         plan: Plan,
         message: Message,
         answer: Any,
+        refund: Any,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         language: str,
@@ -230,8 +230,6 @@ class ActionAnswerFirst(Action):
         if plan.emergency_first or plan.emergency_full:
             dispatcher.utter_message(response="utter_emergency")
         if plan.emergency_full:
-            from actions.emergency import send_emergency_care
-
             send_emergency_care(dispatcher, language)
         if plan.language_switched:
             known = explicit_language(tracker)
@@ -239,12 +237,8 @@ class ActionAnswerFirst(Action):
         if plan.response:
             dispatcher.utter_message(response=plan.response)
         if plan.refund:
-            from actions.cost import send_refund_explanation
-
-            events += await send_refund_explanation(dispatcher, tracker, _refund_facts(message.text))
+            events += await send_refund_explanation(dispatcher, tracker, refund)
         if plan.estimate:
-            from actions.cost import send_cost_answer
-
             events += await send_cost_answer(dispatcher, tracker, cost_fields(tracker))
         if plan.knowledge and answer is not None:
             offer = OFFER_RESPONSES.get(plan.offer_flow or "")
