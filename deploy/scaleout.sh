@@ -156,12 +156,15 @@ wait_ready() {
   local urls=() port
   for port in $SCALEOUT_ACTION_PORTS; do urls+=("http://127.0.0.1:$port/health"); done
   for port in $SCALEOUT_RASA_PORTS; do urls+=("http://127.0.0.1:$port/webhooks/rest/"); done
-  urls+=("http://127.0.0.1:$SCALEOUT_PORT/webhooks/rest/")
   say "waiting for the action and rasa servers (logs: $SCALEOUT_DIR/log/)"
   if ! .venv/rasa/bin/python scripts/wait_ready.py "${urls[@]}" --timeout "${SCALEOUT_TIMEOUT:-300}"; then
     tail -n 15 "$SCALEOUT_DIR"/log/actions-*.log "$SCALEOUT_DIR"/log/rasa-*.log >&2
     die "a server did not start"
   fi
+  # nginx only once every server answers: a request it cannot pass on marks that server failed for 10 s
+  # (max_fails=1, fail_timeout=10s), and the other one would take all the traffic meanwhile.
+  .venv/rasa/bin/python scripts/wait_ready.py "http://127.0.0.1:$SCALEOUT_PORT/webhooks/rest/" --timeout 30 \
+    || die "nginx does not answer on 127.0.0.1:$SCALEOUT_PORT"
   say "ready: http://127.0.0.1:$SCALEOUT_PORT/webhooks/rest/webhook and http://127.0.0.1:$SCALEOUT_PORT/socket.io"
 }
 
