@@ -5,7 +5,7 @@ import { renderMarkdown } from "./markdown.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
-export function formatMoney(amount, currency, language) {
+function formatMoney(amount, currency, language) {
   try {
     return new Intl.NumberFormat(language === "fr" ? "fr-FR" : "en-GB", { style: "currency", currency }).format(amount);
   } catch {
@@ -18,7 +18,7 @@ function formatPercent(value, language) {
   return language === "fr" ? `${number}\u00a0%` : `${number}%`; // French typography spaces the sign
 }
 
-export function formatDate(iso, language) {
+function formatDate(iso, language) {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
   if (!match) return iso || "";
   const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));

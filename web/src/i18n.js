@@ -1,6 +1,8 @@
 // Every sentence the widget itself shows, in English and French. Bot text comes from the server already translated.
 
-export const LANGUAGES = ["en", "fr"];
+import { SERVER } from "./config.js";
+
+const LANGUAGES = ["en", "fr"];
 
 export const STRINGS = {
   en: {
@@ -8,7 +10,6 @@ export const STRINGS = {
     subtitle: "French health insurance, step by step",
     openChat: "Open the Expat Santé chat",
     closeChat: "Close the chat",
-    chatRegion: "Chat with Expat Santé",
     messages: "Conversation",
     inputLabel: "Your message",
     inputPlaceholder: "Ask about enrolment, Carte Vitale, mutuelle…",
@@ -25,7 +26,6 @@ export const STRINGS = {
     typing: "The assistant is typing…",
     connecting: "Connecting…",
     offline: "Connection lost. Your messages will be sent when it is back.",
-    online: "Connected.",
     opensInNewTab: "(opens in a new tab)",
     source: "Source:",
     reviewed: "reviewed",
@@ -37,9 +37,7 @@ export const STRINGS = {
     copy: "Copy the letter",
     copied: "Letter copied to the clipboard.",
     copyFailed: "Could not copy: select the text and copy it by hand.",
-    answered: "Answered",
     hidden: "[hidden]",
-    sentAt: "sent at",
     forgotten: "This conversation has been removed from this browser too. A new conversation starts here.",
     checklistTitle: "Your checklist",
     print: "Print",
@@ -62,7 +60,6 @@ export const STRINGS = {
     subtitle: "L'Assurance Maladie française, pas à pas",
     openChat: "Ouvrir la discussion Expat Santé",
     closeChat: "Fermer la discussion",
-    chatRegion: "Discussion avec Expat Santé",
     messages: "Conversation",
     inputLabel: "Votre message",
     inputPlaceholder: "Inscription, Carte Vitale, mutuelle…",
@@ -79,7 +76,6 @@ export const STRINGS = {
     typing: "L'assistant écrit…",
     connecting: "Connexion…",
     offline: "Connexion perdue. Vos messages partiront dès son retour.",
-    online: "Connecté.",
     opensInNewTab: "(s'ouvre dans un nouvel onglet)",
     source: "Source :",
     reviewed: "vérifié le",
@@ -91,9 +87,7 @@ export const STRINGS = {
     copy: "Copier la lettre",
     copied: "Lettre copiée dans le presse-papiers.",
     copyFailed: "Copie impossible : sélectionnez le texte et copiez-le à la main.",
-    answered: "Répondu",
     hidden: "[masqué]",
-    sentAt: "envoyé à",
     forgotten: "Cette conversation a aussi été effacée de ce navigateur. Une nouvelle conversation commence ici.",
     checklistTitle: "Votre liste de démarches",
     print: "Imprimer",
@@ -112,13 +106,7 @@ export const STRINGS = {
   },
 };
 
-export function normaliseLanguage(value, fallback = "en") {
+export function normaliseLanguage(value, fallback = SERVER.defaultLanguage) {
   const short = String(value || "").trim().slice(0, 2).toLowerCase();
   return LANGUAGES.includes(short) ? short : fallback;
-}
-
-export function t(language, key) {
-  const table = STRINGS[normaliseLanguage(language)];
-  if (!(key in table)) throw new Error(`missing UI string: ${key}`);
-  return table[key];
 }

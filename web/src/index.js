@@ -3,6 +3,7 @@
 // Optional: data-socket-path (default /socket.io), data-open="true" (panel open on first visit).
 // Or, without data attributes: ExpatSante.init({serverUrl, language, socketPath, open}).
 
+import { SERVER } from "./config.js";
 import { ExpatSanteWidget } from "./widget.js";
 
 const widgets = [];
@@ -20,7 +21,7 @@ if (script && script.dataset.serverUrl) {
   const options = {
     serverUrl: script.dataset.serverUrl,
     language: script.dataset.language || document.documentElement.lang || navigator.language,
-    socketPath: script.dataset.socketPath || "/socket.io",
+    socketPath: script.dataset.socketPath || SERVER.socketPath,
     open: script.dataset.open === "true",
   };
   const start = () => init(options);

@@ -19,7 +19,7 @@ const PRINT_STYLES = `
 `;
 
 /** Today as YYYY-MM-DD (local time: the date the user prints on). */
-export function isoDay(date) {
+function isoDay(date) {
   const pad = (n) => String(n).padStart(2, "0");
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
@@ -94,7 +94,7 @@ export function downloadText(win, item) {
 }
 
 /** Fill `doc` (an empty document) with the printable view of `item`; `onPrint` is its Print button's action. */
-export function buildPrintView(doc, item, onPrint) {
+function buildPrintView(doc, item, onPrint) {
   const labels = STRINGS[item.lang] || STRINGS.en;
   const html = doc.documentElement;
   html.setAttribute("lang", item.lang);

@@ -10,6 +10,7 @@ const SAFE_PROTOCOLS = new Set(["http:", "https:", "mailto:", "tel:"]);
 export function safeHref(raw) {
   const text = String(raw || "").trim();
   // Control characters and whitespace inside a URL are how "java\tscript:" tricks get through lax parsers.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point of this test
   if (!text || /[\u0000-\u0020\u007f-\u009f<>"'`]/.test(text)) return null;
   let url;
   try {
@@ -26,7 +27,7 @@ export function safeHref(raw) {
  * spaces (markdown's hard break) keep theirs. `line` is one line of a paragraph: {parts, length} (see parseMarkdown). */
 function isSoftWrap(line) {
   const last = line.parts[line.parts.length - 1];
-  if (/(  |\\)$/.test(last)) return false;
+  if (/( {2}|\\)$/.test(last)) return false;
   const trimmedLast = last.trimEnd();
   return line.length - (last.length - trimmedLast.length) >= 70 && !trimmedLast.endsWith(":");
 }

@@ -24,7 +24,7 @@ function buttonsOf(list) {
     .slice(0, 12);
 }
 
-export function customEntry(custom) {
+function customEntry(custom) {
   if (!custom || typeof custom !== "object") return null;
   if (custom.type === "citation") {
     const source = str(custom.source, 2000);

@@ -18,7 +18,7 @@ const IBAN = new RegExp(
   `(?<![A-Za-z0-9])[A-Za-z]{2}${D}{2}(?:[A-Za-z0-9]{11,30}|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,4})?)(?![A-Za-z0-9])`,
   "gu",
 );
-const EMAIL = /[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}/gu;
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/gu;
 const PHONE = new RegExp(
   `(?<![\\p{L}\\p{N}_+])(?:(?:\\+|00)33[ .\\-]?(?:\\(0\\))?[ .\\-]?[1-9](?:[ .\\-]?${D}{2}){4}` +
     `|0[1-9](?:[ .\\-]?${D}{2}){4}` +
@@ -27,7 +27,7 @@ const PHONE = new RegExp(
 );
 
 /** Marker left in place of each kind of personal data (the same as the server's). */
-export const MARKERS = { nir: "[NIR]", iban: "[IBAN]", email: "[EMAIL]", phone: "[PHONE]" };
+const MARKERS = { nir: "[NIR]", iban: "[IBAN]", email: "[EMAIL]", phone: "[PHONE]" };
 
 const PATTERNS = [
   ["email", EMAIL],

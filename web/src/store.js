@@ -6,7 +6,7 @@ import { maskPersonalData } from "./privacy.js";
 const VERSION = 1;
 const MAX_ENTRIES = 200;
 
-export function newSessionId() {
+function newSessionId() {
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes); // randomUUID needs a secure context; this does not
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -33,7 +33,7 @@ export class ConversationStore {
   }
 
   load() {
-    let saved = null;
+    let saved;
     try {
       saved = JSON.parse(this.storage?.getItem(this.key) || "null");
     } catch {

@@ -7,8 +7,12 @@
 
 import { io } from "socket.io-client";
 
+import { SERVER } from "./config.js";
+
+const EVENTS = SERVER.events;
+
 export class RasaSocket {
-  constructor({ serverUrl, path = "/socket.io", getSessionId, onBotMessage, onStatus, onLanguage = () => {}, onBadRequest = () => {} }) {
+  constructor({ serverUrl, path = SERVER.socketPath, getSessionId, onBotMessage, onStatus, onLanguage = () => {}, onBadRequest = () => {} }) {
     this.getSessionId = getSessionId;
     this.onBotMessage = onBotMessage;
     this.onStatus = onStatus;
@@ -16,17 +20,17 @@ export class RasaSocket {
     this.queue = [];
     this.socket = io(serverUrl, { path, transports: ["websocket", "polling"], tryAllTransports: true, autoConnect: false });
     this.socket.on("connect", () => this.requestSession());
-    this.socket.on("session_confirm", (confirmed) => {
+    this.socket.on(EVENTS.sessionConfirm, (confirmed) => {
       const id = typeof confirmed === "string" ? confirmed : confirmed?.session_id;
       if (id !== this.getSessionId()) return; // an answer to a request made before "new conversation"
       this.confirmed = true;
       this.onStatus("online");
       this.flush();
     });
-    this.socket.on("bot_uttered", (message) => this.onBotMessage(message));
+    this.socket.on(EVENTS.botMessage, (message) => this.onBotMessage(message));
     // After each turn, the language the conversation is in now (bot/channels/socketio.py).
-    this.socket.on("session_language", (event) => onLanguage(event && event.language));
-    this.socket.on("bad_request", (problem) => onBadRequest(problem));
+    this.socket.on(EVENTS.language, (event) => onLanguage(event && event.language));
+    this.socket.on(EVENTS.badRequest, (problem) => onBadRequest(problem));
     this.socket.on("disconnect", () => {
       this.confirmed = false;
       this.onStatus("offline");
@@ -54,7 +58,7 @@ export class RasaSocket {
 
   requestSession() {
     this.confirmed = false;
-    this.socket.emit("session_request", { session_id: this.getSessionId() });
+    this.socket.emit(EVENTS.sessionRequest, { session_id: this.getSessionId() });
   }
 
   send(message, language) {
@@ -66,10 +70,10 @@ export class RasaSocket {
     if (!this.confirmed || !this.socket.connected) return;
     while (this.queue.length) {
       const { message, language } = this.queue.shift();
-      this.socket.emit("user_uttered", {
+      this.socket.emit(EVENTS.userMessage, {
         message,
         session_id: this.getSessionId(),
-        customData: { language },
+        [SERVER.metadataKey]: { language },
       });
     }
   }

@@ -2,6 +2,7 @@
 // and ours cannot leak out). Every node is built with createElement/textContent; see markdown.js.
 
 import { renderCostBreakdown } from "./chart.js";
+import { SERVER } from "./config.js";
 import { normaliseLanguage, STRINGS } from "./i18n.js";
 import { downloadText, keptItem, linksOf, openPrintView } from "./keep.js";
 import { externalLink, renderMarkdown, safeHref } from "./markdown.js";
@@ -26,7 +27,7 @@ function el(doc, tag, attributes = {}, text) {
 }
 
 export class ExpatSanteWidget {
-  constructor({ serverUrl, language, socketPath = "/socket.io", open = false, host, win = window }) {
+  constructor({ serverUrl, language, socketPath = SERVER.socketPath, open = false, host, win = window }) {
     const base = safeHref(serverUrl);
     if (!base || !/^https?:/.test(base)) throw new Error("Expat Santé widget: serverUrl must be an http(s) URL");
     this.win = win;
@@ -94,7 +95,7 @@ export class ExpatSanteWidget {
 
     this.form = el(doc, "form", { class: "es-form" });
     this.inputLabel = el(doc, "label", { for: id("input"), class: "es-sr-only" });
-    this.input = el(doc, "textarea", { id: id("input"), class: "es-input", rows: "2", maxlength: "2000", autocomplete: "off" });
+    this.input = el(doc, "textarea", { id: id("input"), class: "es-input", rows: "2", maxlength: String(SERVER.maxMessageChars), autocomplete: "off" });
     this.sendButton = el(doc, "button", { type: "submit", class: "es-send" });
     this.form.append(this.inputLabel, this.input, this.sendButton);
     this.form.addEventListener("submit", (event) => {
@@ -485,7 +486,7 @@ export class ExpatSanteWidget {
     area.value = text;
     this.root.appendChild(area);
     area.select();
-    let ok = false;
+    let ok;
     try {
       ok = this.doc.execCommand("copy");
     } catch {

@@ -50,7 +50,7 @@ export function commonMarkProblems(text, { wrapped = false } = {}) {
     if (/^\s*(```|~~~)/.test(next) || /^\s{4,}/.test(next)) continue; // code, or an item's indented continuation
     if (isList) {
       problems.push(`"${next.trim().slice(0, 40)}": a paragraph right after a list item, without a blank line, is glued into the item`);
-    } else if (!/(  |\\)$/.test(line) && (wrapped ? !wraps(line) && /[.!?]$/.test(line.trim()) : true)) {
+    } else if (!/( {2}|\\)$/.test(line) && (wrapped ? !wraps(line) && /[.!?]$/.test(line.trim()) : true)) {
       problems.push(`"${line.trim().slice(0, 40)}" / "${next.trim().slice(0, 40)}": a single line break, which CommonMark renders as a space (separate with a blank line, or make a list)`);
     }
   }
