@@ -21,7 +21,7 @@ logger = logging.getLogger("actions")
 
 def warm_up() -> None:
     """Load everything a first request needs: the retriever (index, embedding model, lemmatisers), language id."""
-    from bot.language import identify
+    from bot.understanding.language import identify
     from bot.retrieval import get_retriever
 
     # No silent rebuild here: a missing or stale index stops the start-up with a message naming the fix.

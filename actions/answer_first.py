@@ -1,7 +1,7 @@
 """Answer first: one action replies to (almost) every user message, whatever intent the NLU predicted.
 
-It gathers what the message says (bot/reading.py), asks the knowledge base and the calculator, lets
-``bot.routing.decide`` choose the parts of the reply, sends them, and sets ``next_step``: the form the rules open
+It gathers what the message says (bot/understanding/reading.py), asks the knowledge base and the calculator, lets
+``bot.guidance.routing.decide`` choose the parts of the reply, sends them, and sets ``next_step``: the form the rules open
 right after (data/rules/answer_first.yml), or ``none``. The flow that fits is offered with buttons; a typed "yes" to
 that offer opens it (``offered_flow``). See docs/dialogue.md for the routing table.
 """
@@ -21,7 +21,7 @@ from actions.emergency import send_emergency_care
 from actions.fallback import suggestion_buttons
 from actions.knowledge import send_knowledge_answer
 from actions.language import explicit_language
-from bot.cost import (
+from bot.guidance.cost import (
     missing_questions,
     parse_medecin_traitant,
     parse_mutuelle,
@@ -29,9 +29,9 @@ from bot.cost import (
     parse_refund_question,
     recognise_care,
 )
-from bot.enrolment import fold, situations
-from bot.phrasing import looks_like_question
-from bot.reading import (
+from bot.guidance.enrolment import fold, situations
+from bot.understanding.phrasing import looks_like_question
+from bot.understanding.reading import (
     content_words,
     flow_request,
     is_cost_question,
@@ -42,8 +42,8 @@ from bot.reading import (
     on_topic,
 )
 from bot.retrieval import Answer, get_retriever
-from bot.routing import FLOWS, Message, Plan, decide
-from bot.urgency import is_urgent
+from bot.guidance.routing import FLOWS, Message, Plan, decide
+from bot.safety.urgency import is_urgent
 
 EMERGENCY_ARTICLE = "emergency-before-enrolment"
 #: How far under the answer threshold the best passage may score and still be given, as "the closest I have".

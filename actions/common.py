@@ -65,7 +65,7 @@ def read_answer(slot: str, parsed: Any, dispatcher: Any, tracker: Tracker) -> di
 
 def warn_if_urgent(dispatcher: Any, tracker: Tracker) -> bool:
     """Whatever the flow, a message that expresses urgency is answered first with the emergency numbers."""
-    from bot.urgency import is_urgent
+    from bot.safety.urgency import is_urgent
 
     if latest_intent(tracker) == "emergency" or not is_urgent(latest_text(tracker)):
         return False

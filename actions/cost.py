@@ -5,7 +5,7 @@ calculation ride in it), one line on the main assumption, and, for REST clients,
 Interfaces used by the routing (issue 14), kept stable:
 
 - ``send_cost_answer(dispatcher, tracker, fields)``: the whole cost answer for the conversation's fields;
-- ``send_refund_explanation(dispatcher, tracker, facts)``: "why did I get €X back for €Y?" (``bot.cost``'s
+- ``send_refund_explanation(dispatcher, tracker, facts)``: "why did I get €X back for €Y?" (``bot.guidance.cost``'s
   ``parse_refund_question`` gives the facts).
 """
 
@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import UrgencyFirst, read_answer, user_language, warn_if_urgent
 from bot.calculator import CalculatorInputError
-from bot.cost import (
+from bot.guidance.cost import (
     RefundFacts,
     build_cost_answer,
     check_fields,
@@ -61,7 +61,7 @@ async def send_cost_answer(
     pay); the ``cost_breakdown`` custom payload (chart parts, ``headline``, ``assumption`` and the CommonMark
     ``details`` for "How this is calculated"); the main-assumption line (``utter_cost_answer``); on the REST channel
     only, the details as a last message (``utter_cost_answer``). Telegram turns the payload into a compact breakdown
-    with a "How this is calculated" button (bot/channels/telegram.py).
+    with a "How this is calculated" button (rasa_server/telegram.py).
 
     Returns the events to apply: none on success; on invalid input the calculator's message
     (``utter_cost_input_invalid``) and the care and price slots emptied so the form asks them again.
@@ -85,7 +85,7 @@ async def send_refund_explanation(
 ) -> list[dict[str, Any]]:
     """Send the explanation of a refund ("my GP charged €30 and ameli paid me €19"): which deductions make the
     difference between the price and the refund, or that they cannot be found and what to check. ``facts`` come from
-    ``bot.cost.parse_refund_question``. One ``utter_cost_answer`` message (CommonMark); returns no events."""
+    ``bot.guidance.cost.parse_refund_question``. One ``utter_cost_answer`` message (CommonMark); returns no events."""
     text = explain_refund_text(facts, user_language(tracker))
     dispatcher.utter_message(response="utter_cost_answer", explanation=text)
     return []
@@ -98,7 +98,7 @@ class ValidateCostForm(UrgencyFirst, FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        """Only the questions whose answer changes the estimate, as the calculator says (bot.cost.required_questions):
+        """Only the questions whose answer changes the estimate, as the calculator says (bot.guidance.cost.required_questions):
         no médecin traitant for a child or at the dentist's, no price when the care has an official tariff."""
         return [slot for slot in required_questions(_slots(tracker)) if slot in domain_slots or not domain_slots]
 

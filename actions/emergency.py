@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge import parse_article
+from bot.knowledge.articles import parse_article
 from bot.settings import get_settings
 
 ARTICLE = "emergency-before-enrolment"

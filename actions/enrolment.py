@@ -11,14 +11,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import UrgencyFirst, latest_text, read_answer, text_answer, user_language, warn_if_urgent
-from bot.checklist import (
+from bot.guidance.checklist import (
     build_checklist,
     implied_nationality,
     parse_residence,
     recognise_nationality,
     three_month_rule_applies,
 )
-from bot.enrolment import recognise_situation
+from bot.guidance.enrolment import recognise_situation
 from bot.settings import get_settings
 
 ENROLMENT_SLOTS = ("situation", "nationality", "time_in_france")

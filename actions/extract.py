@@ -18,11 +18,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_intent, latest_text
 from actions.language import language_events
-from bot.checklist import parse_residence, recognise_nationality
-from bot.cost import extract_cost_fields, parse_basket, parse_device_class
-from bot.enrolment import recognise_situation
-from bot.phrasing import looks_like_question
-from bot.stalled_file import parse_since, recognise_status
+from bot.guidance.checklist import parse_residence, recognise_nationality
+from bot.guidance.cost import extract_cost_fields, parse_basket, parse_device_class
+from bot.guidance.enrolment import recognise_situation
+from bot.understanding.phrasing import looks_like_question
+from bot.guidance.stalled_file import parse_since, recognise_status
 
 #: Messages that belong to a flow: read for every field of the form. Inside a form, a message of another intent is
 #: read only for the question just asked, and only when it is a statement (see field_events).

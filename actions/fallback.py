@@ -1,6 +1,6 @@
 """Clarifying an unclear message: buttons for what the user may have meant (intents the NLU hesitated between,
 and the closest knowledge topics). Sent by the answer-first action when nothing can be answered and the previous
-reply did not already ask (bot/routing.py)."""
+reply did not already ask (bot/guidance/routing.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any
 
 import yaml
 
-_SUGGESTIONS = Path(__file__).resolve().parent.parent / "bot" / "suggestions.yml"
+from bot.settings import PROJECT_ROOT
+
+_SUGGESTIONS = PROJECT_ROOT / "bot" / "guidance" / "suggestions.yml"
 MAX_BUTTONS = 4
 
 

@@ -1,6 +1,6 @@
 """Delete my data: after the user confirmed, mark the conversation for deletion.
 
-The action server cannot reach the tracker store: the rasa server's store (bot/channels/tracker_store.py) sees
+The action server cannot reach the tracker store: the rasa server's store (rasa_server/tracker_store.py) sees
 `delete_confirmed` when it saves the conversation and deletes every stored event of that sender instead.
 """
 

@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import UrgencyFirst, read_answer, text_answer, user_language, warn_if_urgent
-from bot.letters import load_letter
+from bot.guidance.letters import load_letter
 from bot.settings import get_settings
-from bot.stalled_file import advice, parse_since, recognise_status
+from bot.guidance.stalled_file import advice, parse_since, recognise_status
 
 FILE_SLOTS = ("file_status", "file_since")
 

@@ -1,5 +1,7 @@
-"""Expat Santé: plain Python logic behind the assistant.
+"""Expat Santé: plain Python logic behind the assistant (imports nothing from Rasa; the rasa server's own code is in
+``rasa_server/``).
 
-Nothing in this package imports Rasa, except ``bot.channels`` (channel connectors that the rasa server loads).
+Layers, each importing only from the ones after it: ``guidance`` (what to tell the user) and ``understanding``
+(free text → values) → ``calculator`` and ``retrieval`` → ``knowledge`` → ``safety`` → ``settings``.
 Heavy resources (embedding model, index, language detector) load lazily, on first use, never at import time.
 """

@@ -175,12 +175,12 @@ def _vote(text: str) -> str | None:
 def reply_language(text: str) -> str | None:
     """en | fr | None (too short or too mixed to tell) for the text of a reply (URLs set aside).
 
-    The project's own ``bot.language.identify`` when importable (its statistical part needs lingua, which only the
+    The project's own ``bot.understanding.language.identify`` when importable (its statistical part needs lingua, which only the
     action environment has: without it, the grammar-word rule still decides most replies), else a stop-word vote.
     """
     text = _URL.sub(" ", re.sub(r"[*_`#>\[\]()]", " ", text))
     try:
-        from bot.language import identify
+        from bot.understanding.language import identify
 
         found = identify(text).language
         if found:

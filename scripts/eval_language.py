@@ -2,7 +2,7 @@
 
 For every held-out message of one language, sent in a conversation that is currently in the *other* language
 (the hard case: a user switching, or writing "what is the participation forfaitaire?" in a French conversation),
-bot.language.choose_language either switches (right), keeps the old language because the message does not say
+bot.understanding.language.choose_language either switches (right), keeps the old language because the message does not say
 enough ("ok", "CPAM", "ma carte vitale is lost": undecided, by design), or switches to the wrong one (wrong).
 Exit status 1 if more than --max-wrong (2 %) of a language's messages go the wrong way.
 
@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from bot.language import SUPPORTED, choose_language  # noqa: E402
+from bot.understanding.language import SUPPORTED, choose_language  # noqa: E402
 from eval_nlu import TEST_SETS, examples  # noqa: E402
 
 

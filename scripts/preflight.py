@@ -26,7 +26,7 @@ _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
 def check_settings() -> list[str]:
-    from bot.ratelimit import settings_from_environment
+    from bot.safety.ratelimit import settings_from_environment
     from bot.settings import SettingsError, get_settings
 
     problems = []
@@ -43,7 +43,7 @@ def check_settings() -> list[str]:
 
 
 def check_telegram() -> list[str]:
-    from bot.channels.telegram_config import TelegramConfig
+    from rasa_server.telegram_config import TelegramConfig
 
     config = TelegramConfig.from_env()
     if not config.enabled:

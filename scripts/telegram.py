@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.channels.telegram_config import (  # noqa: E402
+from rasa_server.telegram_config import (  # noqa: E402
     ALLOWED_UPDATES,
     COMMANDS,
     SECRET_HEADER,

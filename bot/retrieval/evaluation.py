@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge import LANGUAGES
+from bot.knowledge.articles import LANGUAGES
 from bot.retrieval.passages import Passage
 from bot.retrieval.retriever import METHODS, TUNING_FILE, Fusion, Retriever, Tuning
 

@@ -1,6 +1,6 @@
 """Knowledge articles → retrieval passages (one per ``##`` section, the introduction titled with the article title).
 
-Parsing lives in ``bot.knowledge``; this module only turns ``Article``/``Section`` objects into flat, JSON-ready
+Parsing lives in ``bot.knowledge.articles``; this module only turns ``Article``/``Section`` objects into flat, JSON-ready
 passages and computes the content hash that tells whether an index is stale.
 """
 
@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.knowledge import LANGUAGES, Article, KnowledgeFormatError, parse_article
+from bot.knowledge.articles import LANGUAGES, Article, KnowledgeFormatError, parse_article
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.knowledge import LANGUAGES
+from bot.knowledge.articles import LANGUAGES
 from bot.retrieval.embedding import Encoder, get_encoder
 from bot.retrieval.index import (
     KIND_PASSAGE, KIND_QUESTION, SECOND_ENCODERS, IndexMismatchError, KnowledgeIndex, ensure_index,

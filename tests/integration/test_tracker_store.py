@@ -1,4 +1,4 @@
-"""The conversation store's "delete my data" (bot/channels/tracker_store.py), on a real SQLite file.
+"""The conversation store's "delete my data" (rasa_server/tracker_store.py), on a real SQLite file.
 
 The rasa environment has no pytest-asyncio: each test runs its coroutine with asyncio.run.
 """
@@ -12,7 +12,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.channels.tracker_store import ForgetfulSQLTrackerStore
+from rasa_server.tracker_store import ForgetfulSQLTrackerStore
 
 DOMAIN = Domain.from_yaml(
     """

@@ -424,8 +424,8 @@ async def rasa_channel_server(agent: Any, environ: dict[str, str]) -> AsyncItera
     from rasa.core.channels.channel import register
     from sanic import Sanic
 
-    from bot.channels.telegram import TelegramInput
-    from bot.channels.telegram_config import TelegramConfig
+    from rasa_server.telegram import TelegramInput
+    from rasa_server.telegram_config import TelegramConfig
 
     channel = TelegramInput(TelegramConfig.from_env(environ))
     # Several apps in one process (one per test) need Sanic's test mode, as sanic-testing sets it.

@@ -1,4 +1,4 @@
-"""The wrapper every channel puts around Rasa's handler (bot/channels/base.py), with a stand-in agent."""
+"""The wrapper every channel puts around Rasa's handler (rasa_server/base.py), with a stand-in agent."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import Sanic
 
-import bot.channels.base as base
-from bot.ratelimit import RateLimiter
+import rasa_server.base as base
+from bot.safety.ratelimit import RateLimiter
 
 
 class FakeTracker:

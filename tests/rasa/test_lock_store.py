@@ -1,4 +1,4 @@
-"""The scale-out's lock store (bot/channels/lock_store.py) against a real Redis: several processes, one conversation.
+"""The scale-out's lock store (rasa_server/lock_store.py) against a real Redis: several processes, one conversation.
 
 Each worker process stands for a rasa server; each "turn" holds the conversation's lock while it reads a counter,
 waits a little and writes it back, and records whether another process was inside at the same time. With a lock
@@ -28,7 +28,7 @@ redis = pytest.importorskip("redis")
 from rasa.core.lock_store import LockStore  # noqa: E402
 from rasa.utils.endpoints import EndpointConfig  # noqa: E402
 
-from bot.channels.lock_store import EXPIRY_MARGIN_SECONDS, AtomicRedisLockStore  # noqa: E402
+from rasa_server.lock_store import EXPIRY_MARGIN_SECONDS, AtomicRedisLockStore  # noqa: E402
 
 WORKERS = 4
 TURNS = 15
@@ -79,7 +79,7 @@ def client(redis_port: int) -> Iterator["redis.Redis"]:
 def make_store(port: int) -> AtomicRedisLockStore:
     """Built the way `rasa run` builds it from deploy/endpoints.scaleout.yml."""
     store = LockStore.create(EndpointConfig.from_dict({
-        "type": "bot.channels.lock_store.AtomicRedisLockStore", "url": "127.0.0.1", "port": port, "db": 1,
+        "type": "rasa_server.lock_store.AtomicRedisLockStore", "url": "127.0.0.1", "port": port, "db": 1,
         "key_prefix": "expatsante",
     }))
     assert isinstance(store, AtomicRedisLockStore)

@@ -1,4 +1,4 @@
-"""The widget's socket.io channel (bot/channels/socketio.py) without a server: packets, hints, the language read."""
+"""The widget's socket.io channel (rasa_server/socketio.py) without a server: packets, hints, the language read."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from sanic import Sanic
 from socketio import packet as sio_packet
 
-import bot.channels.socketio as channel
-from bot.channels.guard import MAX_JSON_DEPTH
+import rasa_server.socketio as channel
+from bot.safety.guard import MAX_JSON_DEPTH
 
 
 def nested(depth: int) -> str:

@@ -15,9 +15,9 @@ from telegram_fakes import (
     text_update,
 )
 
-from bot.channels.guard import EMPTY_TRIGGER, TOO_LONG_TRIGGER
-from bot.channels.telegram_config import TelegramConfig
-from bot.channels.telegram_format import (
+from bot.safety.guard import EMPTY_TRIGGER, TOO_LONG_TRIGGER
+from rasa_server.telegram_config import TelegramConfig
+from rasa_server.telegram_format import (
     CALLBACK_DATA_LIMIT,
     ButtonPayloads,
     keyboard_rows,
@@ -26,7 +26,7 @@ from bot.channels.telegram_format import (
     to_plain,
     visible_length,
 )
-from bot.channels.telegram_updates import command_message, language_hint, parse_update
+from rasa_server.telegram_updates import command_message, language_hint, parse_update
 
 
 def parse(markup: str) -> tuple[str, list[dict]]:
@@ -244,7 +244,7 @@ def test_secrets_never_show_in_the_configuration_repr() -> None:
 
 
 def _cost_payload(lang: str) -> dict:
-    from bot.cost import build_cost_answer
+    from bot.guidance.cost import build_cost_answer
 
     slots = {"care": "gp", "price": "30", "medecin_traitant": "yes", "mutuelle": "none"}
     return build_cost_answer(slots, lang).payload
@@ -258,7 +258,7 @@ def _cost_payload(lang: str) -> dict:
     ],
 )
 def test_a_cost_breakdown_is_three_lines_and_a_details_button(lang, lines, button):
-    from bot.channels.telegram_format import DETAILS_PREFIX, CostDetails, cost_breakdown, details_keyboard
+    from rasa_server.telegram_format import DETAILS_PREFIX, CostDetails, cost_breakdown, details_keyboard
 
     payload = _cost_payload(lang)
     text, _ = parse(cost_breakdown(payload))
@@ -275,7 +275,7 @@ def test_a_cost_breakdown_is_three_lines_and_a_details_button(lang, lines, butto
 
 def test_a_details_button_press_is_for_the_channel_not_the_dialogue():
     payload = _cost_payload("en")
-    from bot.channels.telegram_format import CostDetails, details_keyboard
+    from rasa_server.telegram_format import CostDetails, details_keyboard
 
     [[key]] = details_keyboard(payload, CostDetails())
     sent = {"message_id": 7, "chat": {"id": 4242, "type": "private"}, "reply_markup": {"inline_keyboard": [[key]]}}
@@ -285,7 +285,7 @@ def test_a_details_button_press_is_for_the_channel_not_the_dialogue():
 
 
 def test_a_breakdown_without_parts_or_details_sends_nothing_extra():
-    from bot.channels.telegram_format import CostDetails, cost_breakdown, details_keyboard
+    from rasa_server.telegram_format import CostDetails, cost_breakdown, details_keyboard
 
     assert cost_breakdown({"type": "cost_breakdown", "parts": []}) is None
     assert details_keyboard({"type": "cost_breakdown", "lang": "en"}, CostDetails()) == []

@@ -16,8 +16,8 @@ import requests
 import yaml
 from telegram_fakes import SECRET, TOKEN, FakeBotApi, callback_update, free_port, text_update
 
-from bot.channels.telegram_config import SECRET_HEADER
-from bot.channels.telegram_format import to_html, to_plain
+from rasa_server.telegram_config import SECRET_HEADER
+from rasa_server.telegram_format import to_html, to_plain
 from tests.support.processes import ACTIONS_PYTHON, MODEL, RASA_BIN, ROOT, answers, offline_env, start, stop
 
 
@@ -38,7 +38,7 @@ class Servers:
     def __init__(self, tmp: Path) -> None:
         self.api_port, self.action_port, self.rasa_port = free_port(), free_port(), free_port()
         self.tmp = tmp
-        (tmp / "credentials.yml").write_text("bot.channels.telegram.TelegramInput:\n", encoding="utf-8")
+        (tmp / "credentials.yml").write_text("rasa_server.telegram.TelegramInput:\n", encoding="utf-8")
         # Own endpoints (in-memory tracker store): this test is about the channel, not the project's stores.
         (tmp / "endpoints.yml").write_text(
             f"action_endpoint:\n  url: http://127.0.0.1:{self.action_port}/webhook\n", encoding="utf-8"

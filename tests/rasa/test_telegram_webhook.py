@@ -27,7 +27,7 @@ from telegram_fakes import (
     text_update,
 )
 
-from bot.channels.telegram_config import SECRET_HEADER
+from rasa_server.telegram_config import SECRET_HEADER
 
 WEBHOOK = "/webhooks/telegram/webhook"
 
@@ -312,7 +312,7 @@ def test_starts_and_keeps_answering_webhooks_while_telegram_is_unreachable(caplo
         statuses = run(scenario())
     assert statuses == [200, 200]
     assert [m.text for m in agent.received] == ["/greet", "still there?"]
-    failures = [r for r in caplog.records if r.name == "bot.channels.telegram" and r.levelno >= logging.ERROR]
+    failures = [r for r in caplog.records if r.name == "rasa_server.telegram" and r.levelno >= logging.ERROR]
     assert failures, "failed sends must be logged"
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert TOKEN not in logged and "still there?" not in logged

@@ -1,4 +1,4 @@
-"""Trackers kept in memory by the conversation store (bot/channels/tracker_store.py), on SQLite and PostgreSQL.
+"""Trackers kept in memory by the conversation store (rasa_server/tracker_store.py), on SQLite and PostgreSQL.
 
 What a user would notice if the kept tracker were wrong: a turn answered by another rasa server missing from the
 conversation, a deleted conversation coming back, a half-finished turn resumed, events stored twice after a new
@@ -13,7 +13,7 @@ import time
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
-from bot.channels.tracker_store import ForgetfulSQLTrackerStore
+from rasa_server.tracker_store import ForgetfulSQLTrackerStore
 from test_tracker_store_retention import (  # noqa: F401  (fixtures: make_store, postgres, no_retention_variable)
     make_store, no_retention_variable, postgres, session, stored_rows, tracker, turn,
 )

@@ -1,4 +1,4 @@
-"""Retention of the conversation store (bot/channels/tracker_store.py), on SQLite and on a real PostgreSQL.
+"""Retention of the conversation store (rasa_server/tracker_store.py), on SQLite and on a real PostgreSQL.
 
 Each test runs against both databases: an SQLite file, and a database in a throw-away PostgreSQL cluster started
 from Debian's binaries (skipped, with the reason, when they are not installed; deploy/scaleout.sh installs them).
@@ -28,7 +28,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.channels.tracker_store import ForgetfulSQLTrackerStore, RetentionSettingError, parse_retention_days
+from rasa_server.tracker_store import ForgetfulSQLTrackerStore, RetentionSettingError, parse_retention_days
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY = 86_400.0

@@ -1,4 +1,4 @@
-"""The NLU component that calls a message of never-seen words unclear (bot/channels/unknown_words.py)."""
+"""The NLU component that calls a message of never-seen words unclear (rasa_server/unknown_words.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.channels.unknown_words import UnknownWordsClassifier, words
+from rasa_server.unknown_words import UnknownWordsClassifier, words
 
 TRAINING = ["Comment commander ma carte Vitale ?", "I lost my health card", "thanks a lot", "merci beaucoup",
             "Je suis étudiant", "where is the nearest médecin traitant"]

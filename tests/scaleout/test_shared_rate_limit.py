@@ -1,4 +1,4 @@
-"""The per-sender rate limit shared through Redis (bot/ratelimit.py, RATE_LIMIT_REDIS_URL).
+"""The per-sender rate limit shared through Redis (bot/safety/ratelimit.py, RATE_LIMIT_REDIS_URL).
 
 First against a throw-away redis-server (Debian's binary, as the scale-out uses): two limiters stand for two server
 processes. Then through the scale-out itself: one conversation floods nginx, which spreads the messages over both
@@ -20,7 +20,7 @@ import aiohttp
 import pytest
 import yaml
 
-from bot.ratelimit import RateLimiter, RedisRateLimiter, from_environment
+from bot.safety.ratelimit import RateLimiter, RedisRateLimiter, from_environment
 from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

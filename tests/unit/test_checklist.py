@@ -1,4 +1,4 @@
-"""The personal enrolment checklist (bot/checklist.py + checklist.yml) and the answers the enrolment form reads."""
+"""The personal enrolment checklist (bot/guidance/checklist.py + checklist.yml) and the answers the enrolment form reads."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.checklist import (
+from bot.guidance.checklist import (
     RESIDENCE,
     SECTIONS,
     build_checklist,
@@ -17,7 +17,7 @@ from bot.checklist import (
     recognise_nationality,
     three_month_rule_applies,
 )
-from bot.enrolment import situations
+from bot.guidance.enrolment import situations
 from bot.settings import get_settings
 
 KNOWLEDGE = get_settings().knowledge_dir

@@ -1,4 +1,4 @@
-"""The cost conversation's reading of free text and its answer (bot/cost.py over the calculator)."""
+"""The cost conversation's reading of free text and its answer (bot/guidance/cost.py over the calculator)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from bot.calculator import CalculatorInputError
-from bot.cost import (
+from bot.guidance.cost import (
     check_fields,
     cost_answer,
     extract_cost_fields,
@@ -88,13 +88,13 @@ def test_medecin_traitant_is_asked_only_for_an_adult_at_the_doctor():
     ],
 )
 def test_only_the_questions_that_change_the_estimate_are_missing(fields, missing):
-    from bot.cost import missing_questions
+    from bot.guidance.cost import missing_questions
 
     assert missing_questions(fields) == missing
 
 
 def test_without_a_price_the_official_tariff_is_used_and_said():
-    from bot.cost import build_cost_answer
+    from bot.guidance.cost import build_cost_answer
 
     answer = build_cost_answer({"care": "gp", "medecin_traitant": "yes", "mutuelle": "none"}, "en")
     assert answer.payload["price"] == 30.0
@@ -109,7 +109,7 @@ def test_without_a_price_the_official_tariff_is_used_and_said():
     [("dentist", "23"), ("hospital", "500"), ("ambulance", "50"), (None, "30"), ("gp", "30")],
 )
 def test_price_buttons_fit_the_care(care, first):
-    from bot.cost import price_options
+    from bot.guidance.cost import price_options
 
     options = price_options(care)
     assert len(options) == 3 and options[0] == first
@@ -127,7 +127,7 @@ def test_price_buttons_fit_the_care(care, first):
     ],
 )
 def test_a_refund_question_gives_what_was_paid_and_refunded(text, paid, refunded, care):
-    from bot.cost import parse_refund_question
+    from bot.guidance.cost import parse_refund_question
 
     facts = parse_refund_question(text)
     assert facts is not None
@@ -135,7 +135,7 @@ def test_a_refund_question_gives_what_was_paid_and_refunded(text, paid, refunded
 
 
 def test_a_cost_question_is_not_a_refund_question():
-    from bot.cost import parse_refund_question
+    from bot.guidance.cost import parse_refund_question
 
     assert parse_refund_question("How much will I get back for a €30 GP visit?") is None
     assert parse_refund_question("Combien je paie chez le dermatologue à 50 euros ?") is None
@@ -179,7 +179,7 @@ def test_invalid_values_get_the_calculators_message_in_the_users_language():
 
 
 def test_100_sante_equipment_is_a_care_and_its_basket_or_class_is_asked():
-    from bot.cost import build_cost_answer, missing_questions
+    from bot.guidance.cost import build_cost_answer, missing_questions
 
     assert extract_cost_fields("What will I pay for a crown at 800 euros?") == {"care": "crown", "price": "800"}
     assert extract_cost_fields("aide auditive classe 2 à 1500 €") == {

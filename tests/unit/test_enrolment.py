@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.enrolment import guide_article, recognise_situation, situations
+from bot.guidance.enrolment import guide_article, recognise_situation, situations
 from bot.settings import get_settings
 
 

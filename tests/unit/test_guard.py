@@ -1,6 +1,6 @@
 """What the channels do to user input before Rasa sees it."""
 
-from bot.channels.guard import EMPTY_TRIGGER, TOO_LONG_TRIGGER, guard_text
+from bot.safety.guard import EMPTY_TRIGGER, TOO_LONG_TRIGGER, guard_text
 
 
 def test_normal_text_is_kept_trimmed():
@@ -37,7 +37,7 @@ def test_intent_payloads_from_buttons_pass_through():
 def test_json_nested_too_deeply_is_refused_without_a_recursion_error():
     import pytest
 
-    from bot.channels.guard import MAX_JSON_DEPTH, TooDeep, loads_bounded, too_deep_message
+    from bot.safety.guard import MAX_JSON_DEPTH, TooDeep, loads_bounded, too_deep_message
 
     with pytest.raises(TooDeep):
         loads_bounded('{"sender": "a", "metadata": ' + "[" * 5000 + "]" * 5000 + "}")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge import (
+from bot.knowledge.articles import (
     LANGUAGES,
     REQUIRED_FIELDS,
     Article,

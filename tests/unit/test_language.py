@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.language import choose_language, identify, normalise
+from bot.understanding.language import choose_language, identify, normalise
 
 
 def choose(text, current=None, pinned=False, explicit=None, hint=None):

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from bot.letters import load_letter
+from bot.guidance.letters import load_letter
 from bot.settings import get_settings
-from bot.stalled_file import STATUSES, advice, parse_since, recognise_status
-from bot.urgency import is_urgent
+from bot.guidance.stalled_file import STATUSES, advice, parse_since, recognise_status
+from bot.safety.urgency import is_urgent
 
 KNOWLEDGE = get_settings().knowledge_dir
 LETTERS = sorted(path.stem for path in (KNOWLEDGE / "fr").glob("letter-*.md"))

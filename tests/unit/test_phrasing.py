@@ -1,10 +1,10 @@
-"""Telling a question from a statement, in English and French (bot/phrasing.py)."""
+"""Telling a question from a statement, in English and French (bot/understanding/phrasing.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.phrasing import looks_like_question
+from bot.understanding.phrasing import looks_like_question
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.guard import guard_text
-from bot.privacy import redact
+from bot.safety.guard import guard_text
+from bot.safety.privacy import redact
 
 
 @pytest.mark.parametrize(

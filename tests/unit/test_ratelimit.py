@@ -1,6 +1,6 @@
 import pytest
 
-from bot.ratelimit import RateLimiter, from_environment
+from bot.safety.ratelimit import RateLimiter, from_environment
 
 
 class Clock:

@@ -1,10 +1,10 @@
-"""The answer-first decision (bot/routing.py) and the message reading it relies on (bot/reading.py)."""
+"""The answer-first decision (bot/guidance/routing.py) and the message reading it relies on (bot/understanding/reading.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.reading import (
+from bot.understanding.reading import (
     flow_request,
     is_cost_question,
     is_follow_up,
@@ -13,7 +13,7 @@ from bot.reading import (
     on_topic,
     requested_language,
 )
-from bot.routing import Message, Plan, decide, flow_of_article
+from bot.guidance.routing import Message, Plan, decide, flow_of_article
 
 
 def ask(text: str, intent: str = "ask_knowledge", **facts) -> Plan:

@@ -1,7 +1,7 @@
 // What the widget keeps in the browser's storage must not hold personal data in clear: social security numbers,
 // IBANs, e-mail addresses and phone numbers typed by the user are masked before the history is saved.
 //
-// The patterns are those of bot/privacy.py (what the server redacts before Rasa sees a message), written for
+// The patterns are those of bot/safety/privacy.py (what the server redacts before Rasa sees a message), written for
 // JavaScript: Python's Unicode \d and \w are \p{Nd} and [\p{L}\p{N}_] here (the "u" flag), and they are applied in
 // the same order. tests/fixtures/privacy_cases.json is checked against both (tests/unit/test_privacy.py and
 // web/test/privacy.test.mjs): change both files together.
@@ -37,7 +37,7 @@ const PATTERNS = [
 ];
 
 /** {text, kinds}: `text` with every NIR, IBAN, e-mail address and phone number replaced by its marker (or by `token`
- * when one is given), and the kinds found, in the order bot/privacy.py reports them. */
+ * when one is given), and the kinds found, in the order bot/safety/privacy.py reports them. */
 export function redact(source, token) {
   let text = String(source ?? "");
   const kinds = [];

@@ -28,7 +28,7 @@ export class RasaSocket {
       this.flush();
     });
     this.socket.on(EVENTS.botMessage, (message) => this.onBotMessage(message));
-    // After each turn, the language the conversation is in now (bot/channels/socketio.py).
+    // After each turn, the language the conversation is in now (rasa_server/socketio.py).
     this.socket.on(EVENTS.language, (event) => onLanguage(event && event.language));
     this.socket.on(EVENTS.badRequest, (problem) => onBadRequest(problem));
     this.socket.on("disconnect", () => {

@@ -5,7 +5,7 @@
 // inside a paragraph is a space, so "Step one\nStep two" runs together as one line).
 //
 // Texts: every response variation of domain.yml, every knowledge passage (knowledge/{en,fr}/*.md sections, as
-// bot/knowledge.py cuts them: without the Source/Reviewed lines and the Questions block), and every sentence of the
+// bot/knowledge/articles.py cuts them: without the Source/Reviewed lines and the Questions block), and every sentence of the
 // calculator (bot/calculator/texts.yml). {placeholders} are filled with a word; a line that is only a placeholder is
 // checked where its text comes from.
 import assert from "node:assert/strict";
@@ -80,7 +80,7 @@ function domainTexts() {
   return texts;
 }
 
-/** The passages of one article, cut as bot/knowledge.py cuts them. */
+/** The passages of one article, cut as bot/knowledge/articles.py cuts them. */
 export function passages(source) {
   const body = source.replace(/^---\n[\s\S]*?\n---\n/, "");
   const sections = [];

@@ -1,4 +1,4 @@
-// The widget's personal-data patterns against the cases bot/privacy.py is tested with (one shared list).
+// The widget's personal-data patterns against the cases bot/safety/privacy.py is tested with (one shared list).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";

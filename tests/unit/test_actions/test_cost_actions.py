@@ -1,4 +1,4 @@
-"""The cost conversation (actions/cost.py over bot/cost.py): it asks what the calculator says matters, gives the same
+"""The cost conversation (actions/cost.py over bot/guidance/cost.py): it asks what the calculator says matters, gives the same
 amounts as the command line for the same facts, and answers headline first."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from actions.cost import ActionCostAnswer, ValidateCostForm, send_cost_answer, send_refund_explanation
 from bot.calculator.cli import main as calc_cli
-from bot.cost import extract_cost_fields, parse_refund_question
+from bot.guidance.cost import extract_cost_fields, parse_refund_question
 
 from .conftest import make_tracker, responses
 
@@ -214,7 +214,7 @@ async def test_the_refund_explanation_is_sent_in_the_users_language(text, lang, 
 
 
 def test_amounts_in_the_payload_add_up():
-    from bot.cost import build_cost_answer
+    from bot.guidance.cost import build_cost_answer
 
     answer = build_cost_answer({"care": "specialist", "price": "60", "medecin_traitant": "no", "mutuelle": "100"}, "en")
     total = sum(Decimal(str(p["amount"])) for p in answer.payload["parts"])

@@ -21,7 +21,7 @@ from bot.calculator import CARES, CalculatorInputError, EstimateRequest, estimat
 from bot.calculator.explain import format_money, headline, main_assumption
 from bot.calculator.questions import relevant_questions
 from bot.calculator.refund import RefundFacts, explain_refund, refund_text
-from bot.enrolment import fold
+from bot.guidance.enrolment import fold
 
 _DATA = Path(__file__).with_name("cost.yml")
 

@@ -12,7 +12,7 @@ import os
 import unicodedata
 from typing import Any, Optional
 
-from bot.privacy import redact
+from bot.safety.privacy import redact
 
 #: Intent triggers sent to Rasa in place of unusable input (handled by rules in data/rules/input.yml).
 TOO_LONG_TRIGGER = "/message_too_long"

@@ -11,7 +11,7 @@ in ``cleanup`` can delete a lock another server has just queued on.
 Here each read-change-write runs in a Redis transaction (WATCH/MULTI/EXEC, retried when another process changed
 the key meanwhile), with the ticket logic of Rasa's ``TicketLock`` unchanged. The key also expires once its last
 ticket has, so a lock left by a crashed server does not stay in Redis. Configured in endpoints as
-``lock_store: {type: bot.channels.lock_store.AtomicRedisLockStore, url: …, port: …, password: …, db: …}`` with the
+``lock_store: {type: rasa_server.lock_store.AtomicRedisLockStore, url: …, port: …, password: …, db: …}`` with the
 same keys as Rasa's ``type: redis``.
 """
 

@@ -14,8 +14,8 @@ from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
-from bot.channels.guard import guard_text
-from bot.ratelimit import RateLimiter, from_environment
+from bot.safety.guard import guard_text
+from bot.safety.ratelimit import RateLimiter, from_environment
 
 logger = logging.getLogger(__name__)
 

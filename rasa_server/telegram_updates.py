@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.channels.guard import EMPTY_TRIGGER, TOO_LONG_TRIGGER, guard_text
-from bot.channels.telegram_format import DETAILS_PREFIX
+from bot.safety.guard import EMPTY_TRIGGER, TOO_LONG_TRIGGER, guard_text
+from rasa_server.telegram_format import DETAILS_PREFIX
 
 #: Messages that carry something the user sent on purpose but no text: answered with the "type your question" reply.
 _MEDIA_WITHOUT_TEXT = ("photo", "voice", "audio", "video", "video_note", "document", "location", "contact", "venue")

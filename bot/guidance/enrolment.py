@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge import Article, parse_article
+from bot.knowledge.articles import Article, parse_article
 
 _DATA = Path(__file__).with_name("enrolment.yml")
 

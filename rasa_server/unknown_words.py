@@ -8,7 +8,7 @@ predicts ``nlu_fallback`` in front of DIET's ranking: the dialogue then asks wha
 (data/rules/input.yml). A message with one known word ("carte vitalle
 perdue"), digits only ("30"), emoji only, or a button payload is left to DIET.
 
-Rasa side only (config.yml names it ``bot.channels.unknown_words.UnknownWordsClassifier``, after DIETClassifier
+Rasa side only (config.yml names it ``rasa_server.unknown_words.UnknownWordsClassifier``, after DIETClassifier
 and before FallbackClassifier).
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.enrolment import fold
+from bot.guidance.enrolment import fold
 
 # Whole words or phrases (accents and punctuation ignored). Kept narrow: "urgent" alone counts, "emergency fund"
 # would too, which is the safe side.

@@ -1,4 +1,4 @@
-"""The cached validation of action-server replies (bot/channels/rasa_patches.py) accepts and rejects exactly what
+"""The cached validation of action-server replies (rasa_server/patches.py) accepts and rejects exactly what
 Rasa 3.6's own validation does, with the same error, and builds its validator once."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-import bot.channels  # noqa: F401  (importing the connectors applies the patches, as in the rasa server)
-from bot.channels import rasa_patches
+import rasa_server  # noqa: F401  (importing the connectors applies the patches, as in the rasa server)
+from rasa_server import patches
 
 VALID = [
     {},
@@ -39,8 +39,8 @@ def rasa_original(result: dict[str, Any]) -> None:
 
 
 def test_the_rasa_server_gets_the_patched_validation() -> None:
-    assert RemoteAction._validate_action_result is rasa_patches._validate_action_result
-    assert rasa_patches.apply() is True  # applying twice changes nothing
+    assert RemoteAction._validate_action_result is patches._validate_action_result
+    assert patches.apply() is True  # applying twice changes nothing
 
 
 @pytest.mark.parametrize("reply", VALID)
@@ -61,7 +61,7 @@ def test_invalid_replies_fail_with_rasas_error(reply: dict[str, Any]) -> None:
 
 
 def test_the_schema_is_checked_once_not_per_reply() -> None:
-    rasa_patches.action_reply_validator.cache_clear()
+    patches.action_reply_validator.cache_clear()
     with mock.patch.object(jsonschema.Draft202012Validator, "check_schema",
                            wraps=jsonschema.Draft202012Validator.check_schema) as check, \
          mock.patch.object(jsonschema.Draft7Validator, "check_schema",

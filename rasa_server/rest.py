@@ -15,8 +15,8 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from bot.channels.base import guarded
-from bot.channels.guard import TOO_DEEP_REASON, TooDeep, loads_bounded, too_deep_message
+from rasa_server.base import guarded
+from bot.safety.guard import TOO_DEEP_REASON, TooDeep, loads_bounded, too_deep_message
 
 MAX_SENDER_CHARS = 128
 MAX_BODY_BYTES = 256 * 1024

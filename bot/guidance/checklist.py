@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.enrolment import fold, situations
-from bot.knowledge import parse_article
+from bot.guidance.enrolment import fold, situations
+from bot.knowledge.articles import parse_article
 
 _DATA = Path(__file__).with_name("checklist.yml")
 

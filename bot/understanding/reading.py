@@ -1,6 +1,6 @@
-"""What a free-text message asks, beyond its NLU intent: used by the answer-first decision (bot/routing.py).
+"""What a free-text message asks, beyond its NLU intent: used by the answer-first decision (bot/guidance/routing.py).
 
-All matching is done on folded text (lower case, no accents, punctuation as spaces: ``bot.enrolment.fold``).
+All matching is done on folded text (lower case, no accents, punctuation as spaces: ``bot.guidance.enrolment.fold``).
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.enrolment import fold
-from bot.language import words
+from bot.guidance.enrolment import fold
+from bot.understanding.language import words
+from bot.settings import PROJECT_ROOT
 
-_LOOKUPS = Path(__file__).resolve().parent.parent / "data" / "nlu" / "lookups.yml"
+_LOOKUPS = PROJECT_ROOT / "data" / "nlu" / "lookups.yml"
 
 #: Words that carry no request: greetings, thanks, fillers, in both languages.
 _FILLERS = frozenset(

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.knowledge import parse_article
+from bot.knowledge.articles import parse_article
 
 _TEXT_BLOCK = re.compile(r"```text\n(.*?)\n```", re.DOTALL)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.checklist import parse_residence
-from bot.enrolment import fold
-from bot.knowledge import Section, parse_article
+from bot.guidance.checklist import parse_residence
+from bot.guidance.enrolment import fold
+from bot.knowledge.articles import Section, parse_article
 
 ARTICLE = "lost-or-stalled-file"
 

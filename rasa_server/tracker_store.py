@@ -19,7 +19,7 @@ and hands out a copy of the kept tracker when they have not changed. Any write b
 server of the scale-out, a deletion, a purge of the conversation) changes them, and the session is read from the
 database as before. ``cache_size: 0`` turns this off.
 
-Configured in endpoints.yml (``type: bot.channels.tracker_store.ForgetfulSQLTrackerStore``), with the same keys as
+Configured in endpoints.yml (``type: rasa_server.tracker_store.ForgetfulSQLTrackerStore``), with the same keys as
 Rasa's ``SQL`` store plus ``retention_days`` (if absent, the environment's ``TRACKER_RETENTION_DAYS``) and
 ``cache_size``. Works on SQLite and PostgreSQL: the purge is two plain ``DELETE`` statements with subqueries.
 """

@@ -1,4 +1,4 @@
-"""Telegram connector for the rasa server: ``bot.channels.telegram.TelegramInput`` in credentials.yml.
+"""Telegram connector for the rasa server: ``rasa_server.telegram.TelegramInput`` in credentials.yml.
 
 What it changes from Rasa 3.6's own Telegram connector (rasa.core.channels.telegram):
 - configured from the environment only (``TELEGRAM_*``, see telegram_config.py); disabled without a token;
@@ -32,10 +32,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.base import guarded
-from bot.channels.guard import loads_bounded
-from bot.channels.telegram_config import SECRET_HEADER, TelegramConfig
-from bot.channels.telegram_format import (
+from rasa_server.base import guarded
+from bot.safety.guard import loads_bounded
+from rasa_server.telegram_config import SECRET_HEADER, TelegramConfig
+from rasa_server.telegram_format import (
     CALLBACK_ANSWER_LIMIT,
     DETAILS_GONE,
     ButtonPayloads,
@@ -49,7 +49,7 @@ from bot.channels.telegram_format import (
     to_html,
     to_plain,
 )
-from bot.channels.telegram_updates import Incoming, parse_update
+from rasa_server.telegram_updates import Incoming, parse_update
 
 logger = logging.getLogger(__name__)
 

@@ -37,8 +37,8 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint
 from socketio import packet as sio_packet
 
-from bot.channels.base import _agent, allowed_origins, guarded
-from bot.channels.guard import TOO_DEEP_REASON, TooDeep, loads_bounded, nested_deeper_than, too_deep_message
+from rasa_server.base import _agent, allowed_origins, guarded
+from bot.safety.guard import TOO_DEEP_REASON, TooDeep, loads_bounded, nested_deeper_than, too_deep_message
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The curated articles of knowledge/{en,fr}/: parsing and validation (articles)."""
