@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import UrgencyFirst, read_answer, user_language, warn_if_urgent
-from bot.calculator import CalculatorInputError
+from bot.calculator import CalculatorInputError, error_text
 from bot.guidance.cost import (
     RefundFacts,
     build_cost_answer,
@@ -70,7 +70,7 @@ async def send_cost_answer(
     try:
         answer = build_cost_answer(fields, language)
     except CalculatorInputError as error:
-        dispatcher.utter_message(response="utter_cost_input_invalid", message=error.message(language))
+        dispatcher.utter_message(response="utter_cost_input_invalid", message=error_text(error, language))
         return [SlotSet("care", None), SlotSet("price", None)]
     dispatcher.utter_message(response="utter_cost_answer", explanation=answer.headline)
     dispatcher.utter_message(json_message=answer.payload)

@@ -10,9 +10,21 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.calculator.estimate import CARES, MEDICATION_RATES, SECTORS, CalculatorInputError, EstimateRequest, estimate
-from bot.calculator.request import BASKETS, CROWN_MATERIALS, DEVICE_CLASSES, TEETH
-from bot.calculator.explain import error_message, explain
+from bot.calculator.estimate import estimate
+from bot.calculator.explain import error_text, explain, refund_text
+from bot.calculator.refund import RefundFacts, explain_refund
+from bot.calculator.report import estimate_json
+from bot.calculator.request import (
+    BASKETS,
+    CARES,
+    CROWN_MATERIALS,
+    DEVICE_CLASSES,
+    MEDICATION_RATES,
+    SECTORS,
+    TEETH,
+    CalculatorInputError,
+    EstimateRequest,
+)
 
 YES_NO = ("yes", "no")
 
@@ -130,7 +142,7 @@ def build_explain_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _amount(text: str, name: str) -> Decimal:
+def _amount(text: str) -> Decimal:
     try:
         value = Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
@@ -147,7 +159,7 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
         return parser.parse_args(argv)
     except _UsageError as exc:
         print(parser.format_usage().rstrip(), file=sys.stderr)
-        print(error_message("usage", {"message": str(exc)}, _requested_language(argv)), file=sys.stderr)
+        print(error_text(CalculatorInputError("usage", message=str(exc)), _requested_language(argv)), file=sys.stderr)
         return 2
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
@@ -155,22 +167,20 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
 
 def explain_main(argv: list[str]) -> int:
     """``python -m bot calc explain --paid 30 --refunded 19 [--care gp] [--date D] [--age N] [--lang fr] [--json]``."""
-    from bot.calculator.refund import RefundFacts, explain_refund, refund_text
-
     parser = build_explain_parser()
     args = _parse(parser, argv)
     if isinstance(args, int):
         return args
     try:
         facts = RefundFacts(
-            paid=_amount(args.paid, "paid"),
-            refunded=_amount(args.refunded, "refunded"),
+            paid=_amount(args.paid),
+            refunded=_amount(args.refunded),
             care=args.care,
             date=args.date,
             age=args.age,
         )
     except CalculatorInputError as exc:
-        print(exc.message(args.lang), file=sys.stderr)
+        print(error_text(exc, args.lang), file=sys.stderr)
         return 2
     explanation = explain_refund(facts)
     text = refund_text(explanation, args.lang)
@@ -183,7 +193,7 @@ def explain_main(argv: list[str]) -> int:
             "explained": explanation.explained,
             "reason": explanation.reason,
             "situation": dict(explanation.matches[0].departures) if explanation.matches else None,
-            "estimate": match.to_dict(exact=True) if match else None,
+            "estimate": estimate_json(match) if match else None,
             "lang": args.lang,
             "explanation": text,
         }
@@ -204,10 +214,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = estimate(request_from_args(args))
     except CalculatorInputError as exc:
-        print(exc.message(args.lang), file=sys.stderr)
+        print(error_text(exc, args.lang), file=sys.stderr)
         return 2
     if args.json:
-        print(_dump(result.to_dict(args.lang, exact=True)))
+        print(_dump(estimate_json(result, args.lang)))
     else:
         print(explain(result, args.lang))
     return 0

@@ -3,7 +3,7 @@
 The formula is §2 of shared/reference/reimbursement-rules.md: the rate is applied to the base first, then the
 participation forfaitaire and the franchises are deducted; a mutuelle "X% BR, RO inclus" tops the statutory gross up
 to X% of the base, within what a contrat responsable may cover. Every number comes from ``rules.yml`` at the date of
-care; every sentence from ``texts.yml`` (see ``explain``).
+care. The result holds numbers and keys (assumptions, reasons, errors), worded by ``explain`` from ``texts.yml``.
 """
 
 from __future__ import annotations
@@ -18,10 +18,7 @@ from typing import Any
 from bot.calculator.money import HUNDRED, ZERO, money, pct_of
 from bot.calculator.request import (
     BASKETS,
-    CARES,
     DOCTOR_CARES,
-    MEDICATION_RATES,
-    SECTORS,
     SPECIALIST_CARES,
     CalculatorInputError,
     EstimateRequest,
@@ -29,20 +26,7 @@ from bot.calculator.request import (
 from bot.calculator.result import Assumption, Deduction, Estimate, Forfait
 from bot.calculator.rules import RuleDateError, Rules, RuleVersion, load_rules
 
-__all__ = [
-    "CARES",
-    "DOCTOR_CARES",
-    "MEDICATION_RATES",
-    "SECTORS",
-    "Assumption",
-    "CalculatorInputError",
-    "Deduction",
-    "Estimate",
-    "EstimateRequest",
-    "Forfait",
-    "default_tariff",
-    "estimate",
-]
+__all__ = ["crown_basket", "default_tariff", "estimate"]
 
 # --------------------------------------------------------------------------------------------------------- engine
 

@@ -1,4 +1,9 @@
-"""Step-by-step explanation of an Estimate in English or French; every sentence comes from ``texts.yml``."""
+"""The presentation layer: every sentence the user reads about an estimate, a refund or an input error, in English or
+French, from ``texts.yml``, with euros, numbers and dates formatted for the language.
+
+The layers below (money, rules, request, result, estimate, refund) hold numbers and keys only; this module is the
+one that words them, where the language is known.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,9 @@ import yaml
 from babel.numbers import format_currency
 
 if TYPE_CHECKING:
-    from bot.calculator.estimate import Assumption, Estimate
+    from bot.calculator.refund import RefundExplanation
+    from bot.calculator.request import CalculatorInputError
+    from bot.calculator.result import Assumption, Estimate
     from bot.calculator.rules import RuleVersion
 
 TEXTS_PATH = Path(__file__).with_name("texts.yml")
@@ -116,8 +123,9 @@ def chart_label(part: str, complementary: str, lang: str) -> str:
     return _text("chart", key, lang)
 
 
-def error_message(key: str, params: dict[str, Any], lang: str = "en") -> str:
-    return render("errors", key, lang, **params)
+def error_text(error: CalculatorInputError, lang: str) -> str:
+    """What is wrong with the input, in ``lang`` (texts.yml ``errors``, filled in with the error's parameters)."""
+    return render("errors", error.key, lang, **error.params)
 
 
 def rule_value_text(version: RuleVersion, lang: str) -> str:
@@ -278,3 +286,85 @@ def main_assumption(estimate: Estimate, lang: str) -> str:
     if not clauses:
         return render("steps", "see_details", lang)
     return render("steps", "assumed", lang, clauses="; ".join(clauses))
+
+
+# ---------------------------------------------------------------------------- "why did I get €X back?"
+
+
+def _refund_signature(result: Estimate) -> tuple[Any, ...]:
+    """What makes two matching situations explain a refund differently (base, rate, deductions, majoration)."""
+    return (result.base, result.rate, tuple((d.kind, d.amount) for d in result.deductions), result.majoration)
+
+
+def refund_text(explanation: RefundExplanation, lang: str) -> str:
+    """The explanation of a refund (``refund.explain_refund``) as CommonMark (a paragraph, a bullet list of the
+    deductions, the sum), in ``lang``."""
+    facts = explanation.facts
+    amounts = {"paid": facts.paid, "refunded": facts.refunded, "amount": explanation.difference}
+    if not explanation.explained:
+        if explanation.reason == "refund_above_price":
+            return render("refund", "above_price", lang, **amounts)
+        if explanation.reason == "date_before_rules":
+            return render("errors", "date_before_rules", lang, date=facts.date, first=explanation.first)
+        if facts.care is not None and facts.care in texts()["care"]:
+            care = _text("care", facts.care, lang)
+        else:
+            care = render("refund", "this_care", lang)
+        checks = [render("refund", key, lang) for key in ("check_base", "check_earlier", "check_sector", "check_later")]
+        return "\n".join(
+            [render("refund", "unexplained", lang, care=care, **amounts), ""]
+            + [f"- {check}" for check in checks]
+            + ["", render("refund", "ask_cpam", lang)]
+        )
+    match = explanation.matches[0]
+    result = match.estimate
+    named = facts.care is not None
+    care = result.request.care if named else render("refund", "this_care", lang)
+    lines = [render("refund", "explained", lang, care=care, **amounts), ""]
+    items = []
+    if result.base < result.price:
+        key = "base_not_coverable" if result.not_coverable_fees else "base_below_price"
+        items.append(render("refund", key, lang, base=result.base, amount=result.price - result.base))
+    rate_reason = _text("rate_reason", result.rate_reason, lang)
+    items.append(
+        render(
+            "refund",
+            "rate",
+            lang,
+            rate=result.rate,
+            base=result.base,
+            reason=rate_reason,
+            amount=result.statutory_gross,
+            ticket=result.base - result.statutory_gross - result.majoration,
+        )
+    )
+    if result.majoration:
+        items.append(render("refund", "majoration", lang, amount=result.majoration))
+    for deduction in result.deductions:
+        items.append(
+            render("refund", "deduction", lang, label=_text("labels", deduction.reason, lang), amount=deduction.amount)
+        )
+    lines += [f"- {item}" for item in items]
+    sum_text = " − ".join(
+        [render("refund", "gross_term", lang, rate=result.rate, base=result.base)]
+        + [render("refund", "money", lang, amount=d.amount) for d in result.deductions]
+    )
+    lines += ["", render("refund", "sum", lang, terms=sum_text, amount=result.statutory_paid)]
+    situations = [] if named else [_text("care", result.request.care, lang)]
+    situations += [render("refund_situation", _situation_key(k, v), lang) for k, v in match.departures.items()]
+    if situations:
+        situation = "; ".join(situations)
+        lines += ["", render("refund", "situation", lang, situation=situation)]
+    others = {_refund_signature(m.estimate) for m in explanation.matches[1:]} - {_refund_signature(result)}
+    if others:
+        lines += ["", render("refund", "other_situations", lang)]
+    lines += ["", render("refund", "on_date", lang, date=result.request.date)]
+    return "\n".join(lines)
+
+
+def _situation_key(name: str, value: Any) -> str:
+    if name == "sector":
+        return {"2-optam": "sector_2_optam", "2": "sector_2", "3": "sector_3"}[value]
+    if name == "age":
+        return "minor"
+    return {"medecin_traitant": "hors_parcours", "ald": "ald", "heavy_act": "heavy_act", "urgent": "urgent"}[name]

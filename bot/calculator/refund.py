@@ -5,7 +5,7 @@ traitant, the doctor's sector, an ALD, a minor, an act of €120 or more in hosp
 ordinary to the least. The explanation is the most ordinary situation whose statutory payment is the refund to the
 cent: its base, rate and deductions (participation forfaitaire, franchise, hors-parcours penalty, excess fees,
 forfait on heavy acts). When none matches, it says so and what to check on the ameli statement. Every number comes
-from ``rules.yml`` through ``estimate``; every sentence from ``texts.yml``.
+from ``rules.yml`` through ``estimate``; the sentences are worded by ``explain.refund_text`` (``texts.yml``).
 """
 
 from __future__ import annotations
@@ -63,7 +63,8 @@ class RefundMatch:
 class RefundExplanation:
     facts: RefundFacts
     matches: tuple[RefundMatch, ...]  # the most ordinary situations that explain the refund (empty: none found)
-    reason: str | None = None  # why nothing could be tried ("refund_above_price", "no_situation")
+    reason: str | None = None  # why nothing matched ("refund_above_price", "date_before_rules", "no_situation")
+    first: dt.date | None = None  # date_before_rules: the first date of care the rules cover
 
     @property
     def explained(self) -> bool:
@@ -90,7 +91,7 @@ def explain_refund(facts: RefundFacts, rules: Rules | None = None) -> RefundExpl
     if facts.refunded > facts.paid:
         return RefundExplanation(facts, (), "refund_above_price")
     if facts.date is not None and facts.date < rules.covers_from:
-        return RefundExplanation(facts, (), "date_before_rules")
+        return RefundExplanation(facts, (), "date_before_rules", first=rules.covers_from)
     cares = (facts.care,) if facts.care in CARES and facts.care != "emergency" else UNNAMED_CARES
     found: list[tuple[int, RefundMatch]] = []
     for care in cares:
@@ -113,80 +114,3 @@ def explain_refund(facts: RefundFacts, rules: Rules | None = None) -> RefundExpl
     fewest = min(rank for rank, _ in found)
     matches = tuple(match for rank, match in found if rank == fewest)[:3]
     return RefundExplanation(facts, matches)
-
-
-def _signature(result: Estimate) -> tuple[Any, ...]:
-    return (result.base, result.rate, tuple((d.kind, d.amount) for d in result.deductions), result.majoration)
-
-
-def refund_text(explanation: RefundExplanation, lang: str) -> str:
-    """The explanation as CommonMark (a paragraph, a bullet list of the deductions, the sum), in ``lang``."""
-    from bot.calculator.explain import _text, render, texts
-
-    facts = explanation.facts
-    amounts = {"paid": facts.paid, "refunded": facts.refunded, "amount": explanation.difference}
-    if not explanation.explained:
-        if explanation.reason == "refund_above_price":
-            return render("refund", "above_price", lang, **amounts)
-        if explanation.reason == "date_before_rules":
-            first = load_rules().covers_from
-            return render("errors", "date_before_rules", lang, date=facts.date, first=first)
-        care = _text("care", facts.care, lang) if facts.care in texts()["care"] else render("refund", "this_care", lang)
-        checks = [render("refund", key, lang) for key in ("check_base", "check_earlier", "check_sector", "check_later")]
-        return "\n".join(
-            [render("refund", "unexplained", lang, care=care, **amounts), ""]
-            + [f"- {check}" for check in checks]
-            + ["", render("refund", "ask_cpam", lang)]
-        )
-    match = explanation.matches[0]
-    result = match.estimate
-    named = facts.care is not None
-    care = result.request.care if named else render("refund", "this_care", lang)
-    lines = [render("refund", "explained", lang, care=care, **amounts), ""]
-    items = []
-    if result.base < result.price:
-        key = "base_not_coverable" if result.not_coverable_fees else "base_below_price"
-        items.append(render("refund", key, lang, base=result.base, amount=result.price - result.base))
-    rate_reason = _text("rate_reason", result.rate_reason, lang)
-    items.append(
-        render(
-            "refund",
-            "rate",
-            lang,
-            rate=result.rate,
-            base=result.base,
-            reason=rate_reason,
-            amount=result.statutory_gross,
-            ticket=result.base - result.statutory_gross - result.majoration,
-        )
-    )
-    if result.majoration:
-        items.append(render("refund", "majoration", lang, amount=result.majoration))
-    for deduction in result.deductions:
-        items.append(
-            render("refund", "deduction", lang, label=_text("labels", deduction.reason, lang), amount=deduction.amount)
-        )
-    lines += [f"- {item}" for item in items]
-    sum_text = " − ".join(
-        [render("refund", "gross_term", lang, rate=result.rate, base=result.base)]
-        + [render("refund", "money", lang, amount=d.amount) for d in result.deductions]
-    )
-    lines += ["", render("refund", "sum", lang, terms=sum_text, amount=result.statutory_paid)]
-    situations = [] if named else [_text("care", result.request.care, lang)]
-    situations += [render("refund_situation", _situation_key(k, v), lang) for k, v in match.departures.items()]
-    if situations:
-        situation = "; ".join(situations)
-        lines += ["", render("refund", "situation", lang, situation=situation)]
-    others = {_signature(m.estimate) for m in explanation.matches[1:]} - {_signature(result)}
-    if others:
-        lines += ["", render("refund", "other_situations", lang)]
-    lines += ["", render("refund", "on_date", lang, date=result.request.date)]
-    return "\n".join(lines)
-
-
-def _situation_key(name: str, value: Any) -> str:
-    if name == "sector":
-        return {"2-optam": "sector_2_optam", "2": "sector_2", "3": "sector_3"}[value]
-    if name == "age":
-        return "minor"
-    return {"medecin_traitant": "hors_parcours", "ald": "ald", "heavy_act": "heavy_act", "urgent": "urgent"}[name]

@@ -41,17 +41,17 @@ MAX_MUTUELLE_PCT = Decimal(1000)
 
 
 class CalculatorInputError(ValueError):
-    """Invalid input; ``key`` names a message in texts.yml ``errors`` (en and fr), ``params`` fill it in."""
+    """Invalid input; ``key`` names a message in texts.yml ``errors`` (en and fr), ``params`` fill it in.
+
+    The sentence is worded where the language is known: ``bot.calculator.explain.error_text(error, lang)``.
+    ``str(error)`` is for logs and tracebacks: the key and the parameters.
+    """
 
     def __init__(self, key: str, **params: Any) -> None:
         self.key = key
         self.params = params
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str = "en") -> str:
-        from bot.calculator.explain import error_message
-
-        return error_message(self.key, self.params, lang)
+        details = ", ".join(f"{name}={value!r}" for name, value in params.items())
+        super().__init__(f"{key} ({details})" if details else key)
 
 
 # --------------------------------------------------------------------------------------------------------- request

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from bot.calculator.money import HUNDRED, money
+from bot.calculator.money import HUNDRED
 from bot.calculator.request import EstimateRequest
 from bot.calculator.rules import RuleVersion
+
+TENTH = Decimal("0.1")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ class Assumption:
 
 
 @dataclass(frozen=True)
+class ChartPart:
+    """One part of the bill in the chart: who pays (statutory, complementary or you), how much, and its share in %."""
+
+    part: str
+    amount: Decimal
+    percent: Decimal
+
+
+@dataclass(frozen=True)
 class Estimate:
     request: EstimateRequest
     price: Decimal  # the price given (0 for an emergency visit without one)
@@ -71,101 +82,15 @@ class Estimate:
     rules_version: dt.date
     official: frozenset[str] = frozenset()  # ids of the cited sources that are official pages (shown to users)
 
-    def chart_parts(self) -> list[dict[str, Any]]:
-        """Who pays what, for a chart: statutory, complementary, you (amount and share of the bill in %)."""
+    def chart_parts(self) -> tuple[ChartPart, ...]:
+        """Who pays what, for a chart: statutory, complementary, you (amount, and share of the bill in % to 0.1)."""
         parts = (
             ("statutory", self.statutory_paid),
             ("complementary", self.complementary_paid),
             ("you", self.out_of_pocket),
         )
         total = self.billed
-        return [
-            {
-                "part": name,
-                "amount": float(amount),
-                "percent": float((amount * HUNDRED / total).quantize(Decimal("0.1"))) if total else 0.0,
-            }
+        return tuple(
+            ChartPart(name, amount, (amount * HUNDRED / total).quantize(TENTH) if total else Decimal(0))
             for name, amount in parts
-        ]
-
-    def to_dict(self, lang: str | None = None, exact: bool = False) -> dict[str, Any]:
-        """JSON-ready: euros as numbers rounded to the cent; with ``lang``, texts and the explanation in that language.
-
-        ``exact=True`` keeps euros as ``Decimal`` (two decimals) for writers that can print them exactly.
-        """
-        from bot.calculator.explain import assumption_text, chart_label, explain
-
-        def eur(value: Decimal) -> float | Decimal:
-            return money(value) if exact else float(money(value))
-
-        data: dict[str, Any] = {
-            "care": self.request.care,
-            "date": self.request.date.isoformat(),
-            "price": eur(self.price),
-            "billed": eur(self.billed),
-            "base": eur(self.base),
-            "rate": float(self.rate),
-            "rate_reason": self.rate_reason,
-            "statutory_gross": eur(self.statutory_gross),
-            "deductions": [
-                {"kind": d.kind, "amount": eur(d.amount), "reason": d.reason, "coverable": d.coverable}
-                for d in self.deductions
-            ],
-            "statutory_paid": eur(self.statutory_paid),
-            "complementary": self.complementary,
-            "complementary_level": float(self.complementary_level) if self.complementary_level is not None else None,
-            "complementary_paid": eur(self.complementary_paid),
-            "out_of_pocket": eur(self.out_of_pocket),
-            "forfaits": [
-                {
-                    "kind": f.kind,
-                    "unit": eur(f.unit),
-                    "count": f.count,
-                    "due": eur(f.due),
-                    "imputed": eur(f.imputed),
-                    "charged": eur(f.charged),
-                }
-                for f in self.forfaits
-            ],
-            "full_rate_amount": eur(self.full_rate_amount),
-            "majoration": eur(self.majoration),
-            "not_coverable_fees": eur(self.not_coverable_fees),
-            "excess_fees": eur(self.excess_fees),
-            "assumptions": [
-                {"key": a.key, "params": {k: _jsonable(v) for k, v in a.params.items()}}
-                | ({"text": assumption_text(a, lang)} if lang else {})
-                for a in self.assumptions
-            ],
-            "sources": [
-                {
-                    "rule": v.key,
-                    "value": float(v.value),
-                    "from": v.start.isoformat(),
-                    "confidence": v.confidence,
-                    "sources": [self.citations.get(s, s) for s in v.sources],
-                    "official_sources": [self.citations.get(s, s) for s in v.sources if s in self.official],
-                    "note": v.note,
-                }
-                for v in self.sources
-            ],
-            "rules_version": self.rules_version.isoformat(),
-            "chart": self.chart_parts(),
-        }
-        if lang:
-            from bot.calculator.explain import headline, main_assumption
-
-            data["lang"] = lang
-            data["headline"] = headline(self, lang)
-            data["main_assumption"] = main_assumption(self, lang)
-            data["explanation"] = explain(self, lang)
-            for part in data["chart"]:
-                part["label"] = chart_label(part["part"], self.complementary, lang)
-        return data
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+        )

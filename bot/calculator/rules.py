@@ -73,9 +73,6 @@ class Rules:
         """Whether a source may be shown to users as the source of a rule (broker, insurer, press, mirrors: no)."""
         return source_id in self.official
 
-    def notes(self) -> set[str]:
-        return {v.note for versions in self.entries.values() for v in versions if v.note}
-
 
 def _date(value: Any, where: str) -> dt.date:
     if isinstance(value, dt.date):
@@ -87,13 +84,20 @@ def _date(value: Any, where: str) -> dt.date:
 
 
 def _decimal(value: Any, where: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise RulesError(f"{where}: value must be a number, got {value!r}")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise RulesError(f"{where}: value {value!r} is not a number")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        # A float has already lost the decimals written in the file: read it with ``read_rules_yaml``.
+        raise RulesError(f"{where}: value must be a number written in decimals, got {value!r}")
     try:
-        # str() first: YAML gives floats, and str(19.61) is the exact decimal written in the file.
-        return Decimal(str(value))
+        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
     except InvalidOperation as exc:
         raise RulesError(f"{where}: value {value!r} is not a number") from exc
+    if not number.is_finite():
+        raise RulesError(f"{where}: value {value!r} is not a number")
+    return number
 
 
 def parse_rules(raw: dict[str, Any]) -> Rules:
@@ -149,12 +153,32 @@ def parse_rules(raw: dict[str, Any]) -> Rules:
     )
 
 
+class _DecimalLoader(yaml.SafeLoader):
+    """YAML's safe loader, with numbers written with a decimal point read as ``Decimal`` (``19.61`` stays 19.61:
+    never a float on the way)."""
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # .inf, .nan, 1:30.5 (sexagesimal): not a rule value; _decimal refuses the float
+        return loader.construct_yaml_float(node)
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+
+def read_rules_yaml(text: str) -> Any:
+    """The parsed YAML of a rules file, its decimal numbers as ``Decimal`` (the input of ``parse_rules``)."""
+    return yaml.load(text, Loader=_DecimalLoader)  # a SafeLoader: no arbitrary objects
+
+
 def load_rules(path: Path | None = None) -> Rules:
     """Read a rules file; the default file is read once and cached."""
     if path is None:
         return _default_rules()
-    with open(path, encoding="utf-8") as handle:
-        return parse_rules(yaml.safe_load(handle))
+    return parse_rules(read_rules_yaml(Path(path).read_text(encoding="utf-8")))
 
 
 @lru_cache(maxsize=1)

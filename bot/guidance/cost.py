@@ -18,9 +18,17 @@ from typing import Any
 import yaml
 
 from bot.calculator import CARES, CalculatorInputError, EstimateRequest, estimate
-from bot.calculator.explain import format_money, headline, main_assumption
+from bot.calculator.explain import (
+    chart_label,
+    error_text,
+    explain,
+    format_money,
+    headline,
+    main_assumption,
+    refund_text,
+)
 from bot.calculator.questions import relevant_questions
-from bot.calculator.refund import RefundFacts, explain_refund, refund_text
+from bot.calculator.refund import RefundFacts, explain_refund
 from bot.guidance.enrolment import fold
 
 _DATA = Path(__file__).with_name("cost.yml")
@@ -225,7 +233,7 @@ def check_fields(slots: dict[str, Any], lang: str) -> str | None:
     try:
         estimate(EstimateRequest.from_fields(calculator_fields(slots)))
     except CalculatorInputError as error:
-        return error.message(lang)
+        return error_text(error, lang)
     return None
 
 
@@ -247,37 +255,37 @@ def build_cost_answer(slots: dict[str, Any], lang: str) -> CostAnswer:
     """The whole cost answer for the conversation's slots, in ``lang``. Raises CalculatorInputError."""
     fields = calculator_fields(slots)
     result = estimate(EstimateRequest.from_fields(fields))
-    data = result.to_dict(lang)
-    parts = [
+    parts = [  # euros stay Decimal until formatted; the payload's numbers are JSON numbers
         {
-            "part": p["part"],
-            "label": p["label"],
-            "amount": p["amount"],
-            "percent": p["percent"],
-            "formatted": format_money(Decimal(str(p["amount"])), lang),
+            "part": p.part,
+            "label": chart_label(p.part, result.complementary, lang),
+            "amount": float(p.amount),
+            "percent": float(p.percent),
+            "formatted": format_money(p.amount, lang),
         }
-        for p in data["chart"]
+        for p in result.chart_parts()
     ]
     summary = _words()["summary"][lang].format(
         you=format_money(result.out_of_pocket, lang), billed=format_money(result.billed, lang)
     )
     top = headline(result, lang)
     assumption = main_assumption(result, lang)
+    details = explain(result, lang)
     payload = {
         "type": "cost_breakdown",
         "lang": lang,
-        "care": data["care"],
-        "date": data["date"],
+        "care": result.request.care,
+        "date": result.request.date.isoformat(),
         "currency": "EUR",
-        "billed": data["billed"],
-        "price": data["price"],
+        "billed": float(result.billed),
+        "price": float(result.price),
         "parts": parts,
         "text": summary,
         "headline": top,
         "assumption": assumption,
-        "details": data["explanation"],
+        "details": details,
     }
-    return CostAnswer(top, payload, assumption, data["explanation"], fields)
+    return CostAnswer(top, payload, assumption, details, fields)
 
 
 def cost_answer(slots: dict[str, Any], lang: str) -> tuple[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.calculator import CalculatorInputError
+from bot.calculator import CalculatorInputError, error_text
 from bot.guidance.cost import (
     check_fields,
     cost_answer,
@@ -193,4 +193,4 @@ def test_100_sante_equipment_is_a_care_and_its_basket_or_class_is_asked():
     assert "€72.00" in answer.headline and "€480.00" not in answer.headline
     with pytest.raises(CalculatorInputError) as info:
         build_cost_answer({"care": "crown", "price": "800", "mutuelle": "none"}, "fr")
-    assert info.value.key == "crown_basket_needed" and "panier" in info.value.message("fr")
+    assert info.value.key == "crown_basket_needed" and "panier" in error_text(info.value, "fr")

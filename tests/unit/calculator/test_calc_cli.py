@@ -208,12 +208,12 @@ def test_loose_fields_from_a_form_give_the_same_estimate_as_typed_ones():
     ],
 )
 def test_loose_fields_are_checked(fields, key):
-    from bot.calculator import CalculatorInputError, EstimateRequest
+    from bot.calculator import CalculatorInputError, EstimateRequest, error_text
 
     with pytest.raises(CalculatorInputError) as info:
         EstimateRequest.from_fields(fields)
     assert info.value.key == key
-    assert info.value.message("fr") and info.value.message("en")
+    assert error_text(info.value, "fr") and error_text(info.value, "en")
 
 
 def test_money_is_formatted_by_babel_in_each_language():

@@ -12,8 +12,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from bot.calculator import CARES, EstimateRequest, estimate, explain
-from bot.calculator.explain import headline, main_assumption
-from bot.calculator.refund import RefundFacts, explain_refund, refund_text
+from bot.calculator.explain import headline, main_assumption, refund_text
+from bot.calculator.refund import RefundFacts, explain_refund
 
 COMMONMARK = MarkdownIt("commonmark")
 JAN_2026 = dt.date(2026, 1, 10)

@@ -8,13 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.calculator import EstimateRequest, estimate, load_rules
 from bot.calculator.explain import texts
-from bot.calculator.rules import RULES_PATH, RuleDateError, RulesError, parse_rules
-
-RAW = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+from bot.calculator.rules import RULES_PATH, RuleDateError, RulesError, parse_rules, read_rules_yaml
 
 
 def test_dated_versions_are_selected_by_the_date_of_care():
@@ -40,7 +37,7 @@ def test_every_version_has_a_known_source_and_confidence():
 
 def test_a_changed_rules_file_changes_the_estimate():
     # Numbers are data: a new dated PF version in a rules file is picked up for care on or after its date.
-    raw = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+    raw = read_rules_yaml(RULES_PATH.read_text(encoding="utf-8"))
     raw["entries"]["pf.amount"].append(
         {"value": 4, "from": dt.date(2027, 1, 1), "source": ["magnolia_pf"], "confidence": "L"}
     )
@@ -61,7 +58,7 @@ def test_a_changed_rules_file_changes_the_estimate():
     ],
 )
 def test_malformed_rules_are_refused(mutate, message):
-    raw = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+    raw = read_rules_yaml(RULES_PATH.read_text(encoding="utf-8"))
     mutate(raw)
     with pytest.raises(RulesError, match=message):
         parse_rules(raw)
@@ -87,7 +84,8 @@ def test_every_rule_has_a_label_and_every_note_a_text():
     data = texts()
     rules = load_rules()
     assert set(rules.entries) <= set(data["labels"])
-    assert rules.notes() <= set(data["notes"])
+    notes = {v.note for versions in rules.entries.values() for v in versions if v.note}
+    assert notes and notes <= set(data["notes"])
 
 
 def test_every_assumption_and_error_key_used_in_code_has_a_text():

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.calculator import CalculatorInputError, EstimateRequest, estimate
+from bot.calculator import CalculatorInputError, EstimateRequest, error_text, estimate
 
 JAN_2026 = dt.date(2026, 1, 10)  # after the 1 Jul 2025 fees, before the 1 Mar 2026 forfaits
 D = Decimal
@@ -619,7 +619,7 @@ def test_a_crown_without_its_basket_asks_for_it_and_a_hearing_aid_for_its_class(
         with pytest.raises(CalculatorInputError) as info:
             estimate(EstimateRequest(date=JAN_2026, **kwargs))
         assert info.value.key == key
-        assert info.value.message("en") and info.value.message("fr")
+        assert error_text(info.value, "en") and error_text(info.value, "fr")
     with pytest.raises(CalculatorInputError) as info:
         EstimateRequest(care="gp", price="30", basket="libre")
     assert info.value.key == "option_not_for_care"
@@ -692,8 +692,8 @@ def test_dates_before_the_rules_are_refused():
     with pytest.raises(CalculatorInputError) as info:
         estimate(EstimateRequest(care="gp", price="30", date=dt.date(2024, 12, 21)))
     assert info.value.key == "date_before_rules"
-    assert "22 December 2024" in info.value.message("en")
-    assert "22 décembre 2024" in info.value.message("fr")
+    assert "22 December 2024" in error_text(info.value, "en")
+    assert "22 décembre 2024" in error_text(info.value, "fr")
 
 
 def test_hors_parcours_majoration_and_da_are_left_to_the_patient():

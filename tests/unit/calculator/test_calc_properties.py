@@ -9,9 +9,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.calculator import CARES, EstimateRequest, estimate, explain
-from bot.calculator.estimate import DOCTOR_CARES, MEDICATION_RATES, SECTORS
-from bot.calculator.request import BASKETS, CROWN_MATERIALS, DEVICE_CLASSES, TEETH
 from bot.calculator.explain import format_money
+from bot.calculator.report import estimate_json
+from bot.calculator.request import (
+    BASKETS,
+    CROWN_MATERIALS,
+    DEVICE_CLASSES,
+    DOCTOR_CARES,
+    MEDICATION_RATES,
+    SECTORS,
+    TEETH,
+)
 
 ZERO = Decimal("0.00")
 
@@ -135,7 +143,8 @@ def test_every_estimate_can_be_explained_in_both_languages(request, lang):
     text = explain(result, lang)
     assert format_money(result.out_of_pocket, lang) in text
     assert result.rules_version.strftime("%Y") in text
-    data = result.to_dict(lang)
+    data = estimate_json(result, lang)
     assert len(data["assumptions"]) == len(result.assumptions)
     assert all(a["text"] for a in data["assumptions"])
-    assert round(sum(p["amount"] for p in data["chart"]), 2) == data["billed"]
+    assert sum(p.amount for p in result.chart_parts()) == data["billed"] == result.billed  # Decimal, to the cent
+    assert [p["amount"] for p in data["chart"]] == [float(p.amount) for p in result.chart_parts()]

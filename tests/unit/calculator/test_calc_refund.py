@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 
 from bot.calculator.cli import main
-from bot.calculator.refund import RefundFacts, explain_refund, refund_text
+from bot.calculator.explain import refund_text
+from bot.calculator.refund import RefundFacts, explain_refund
 
 D = Decimal
 JAN_2026 = dt.date(2026, 1, 10)
