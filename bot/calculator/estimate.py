@@ -132,9 +132,7 @@ class _Context:
         return Deduction(kind=kind, amount=taken, reason=rule_key)
 
 
-def _doctor_tariff_key(
-    number: Callable[[str], int], care: str, age: int, sector: str, hors_parcours: bool
-) -> str:
+def _doctor_tariff_key(number: Callable[[str], int], care: str, age: int, sector: str, hors_parcours: bool) -> str:
     """The rule holding the base of a doctor's consultation: by sector, care, age and parcours.
 
     ``number(key)`` reads an age rule in force on the date of care.
@@ -567,7 +565,7 @@ def _hearing_aid(ctx: _Context) -> _Part:
 
 
 _CARE_FUNCTIONS = {
-    **{care: _doctor for care in DOCTOR_CARES},
+    **dict.fromkeys(DOCTOR_CARES, _doctor),
     "dentist": _dentist,
     "physio": _auxiliary,
     "nurse": _auxiliary,

@@ -1,4 +1,4 @@
-""""Why did I get €X back for €Y?": the deductions that explain a Sécurité sociale refund, found by the calculator.
+"""Why did I get €X back for €Y? The deductions that explain a Sécurité sociale refund, found by the calculator.
 
 The refund is compared with the estimate of the same care under the usual situations (with or without a médecin
 traitant, the doctor's sector, an ALD, a minor, an act of €120 or more in hospital, a SAMU transport…), from the most

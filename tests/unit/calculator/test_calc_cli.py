@@ -160,7 +160,16 @@ def test_help_exits_0(capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "--pregnancy-month" in out and "--heavy-act" in out
     # Issue 17: the new cares and options, and the explain mode.
-    for option in ("crown", "hearing_aid", "--basket", "--material", "--tooth", "--device-class", "--urgent", "explain"):
+    for option in (
+        "crown",
+        "hearing_aid",
+        "--basket",
+        "--material",
+        "--tooth",
+        "--device-class",
+        "--urgent",
+        "explain",
+    ):
         assert option in out, option
 
 

@@ -30,7 +30,7 @@ def check_commonmark(text: str) -> None:
             assert not re.search(r"\n(- |\d+\. )", token.content), token.content
     # Lists start after a blank line (renderers that do not let a list interrupt a paragraph, as rasa-webchat's).
     lines = text.split("\n")
-    for before, line in zip(lines, lines[1:]):
+    for before, line in zip(lines, lines[1:], strict=False):
         if re.match(r"^(- |\d+\. )", line):
             assert before == "" or re.match(r"^(- |\d+\. )", before), (before, line)
     html = COMMONMARK.render(text)

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 
 from bot.calculator import CalculatorInputError, EstimateRequest, error_text, estimate
+from bot.calculator.rules import RuleDateError
 
 JAN_2026 = dt.date(2026, 1, 10)  # after the 1 Jul 2025 fees, before the 1 Mar 2026 forfaits
 D = Decimal
@@ -542,8 +543,16 @@ CASES = [
         None,
     ),
     # 100% Santé metal crown billed €350 while capped at €290: the €60 above the cap is never covered
-    ("crown-metal-above-cap", dict(care="crown", price="350", material="metal", mutuelle=100), "120", 60, "72.00",
-     "218.00", "60.00", None),
+    (
+        "crown-metal-above-cap",
+        dict(care="crown", price="350", material="metal", mutuelle=100),
+        "120",
+        60,
+        "72.00",
+        "218.00",
+        "60.00",
+        None,
+    ),
     # tarif maîtrisé: ceramic-metal crown on a second premolar, capped at €550; a 200% BR mutuelle tops up to €240
     (
         "crown-maitrise-mut200",
@@ -568,17 +577,49 @@ CASES = [
     ),
     # class I hearing aid (100% Santé) from age 20: capped at €950 per ear, 60% of a €400 base = €240, a contrat
     # responsable pays the €710 left (surdi13.fr citing the arrêté of 14 Nov 2018; le7.info 2021; comparateur 2025)
-    ("hearing-1-mut", dict(care="hearing_aid", price="950", device_class="1", age=70, mutuelle=100), "400", 60,
-     "240.00", "710.00", "0.00", None),
+    (
+        "hearing-1-mut",
+        dict(care="hearing_aid", price="950", device_class="1", age=70, mutuelle=100),
+        "400",
+        60,
+        "240.00",
+        "710.00",
+        "0.00",
+        None,
+    ),
     # the same without a mutuelle
-    ("hearing-1-none", dict(care="hearing_aid", price="950", device_class="1", age=70), "400", 60, "240.00", "0.00",
-     "710.00", None),
+    (
+        "hearing-1-none",
+        dict(care="hearing_aid", price="950", device_class="1", age=70),
+        "400",
+        60,
+        "240.00",
+        "0.00",
+        "710.00",
+        None,
+    ),
     # class II at €1,500 with a 300% BR mutuelle: the Sécurité sociale €240, the mutuelle up to 300% × 400 = €1,200
-    ("hearing-2-mut300", dict(care="hearing_aid", price="1500", device_class="2", age=70, mutuelle=300), "400", 60,
-     "240.00", "960.00", "300.00", None),
+    (
+        "hearing-2-mut300",
+        dict(care="hearing_aid", price="1500", device_class="2", age=70, mutuelle=300),
+        "400",
+        60,
+        "240.00",
+        "960.00",
+        "300.00",
+        None,
+    ),
     # class II at €2,000 with a 500% mutuelle: Sécurité sociale + mutuelle at most €1,700 (insureglobe, L)
-    ("hearing-2-capped", dict(care="hearing_aid", price="2000", device_class="2", age=70, mutuelle=500), "400", 60,
-     "240.00", "1460.00", "300.00", None),
+    (
+        "hearing-2-capped",
+        dict(care="hearing_aid", price="2000", device_class="2", age=70, mutuelle=500),
+        "400",
+        60,
+        "240.00",
+        "1460.00",
+        "300.00",
+        None,
+    ),
 ]
 
 
@@ -645,7 +686,7 @@ def test_transport_rate_is_55_from_1_august_2023_and_65_before():
     assert rules.version("rate.transport", dt.date(2023, 7, 31), before_cover=True).value == D(65)
     assert rules.version("rate.transport", dt.date(2023, 8, 1), before_cover=True).value == D(55)
     assert rules.version("rate.transport", dt.date(2024, 12, 22)).value == D(55)
-    with pytest.raises(Exception):
+    with pytest.raises(RuleDateError):
         rules.version("rate.transport", dt.date(2023, 7, 31))  # not without before_cover
     first = estimate(EstimateRequest(care="ambulance", price="100", date=dt.date(2024, 12, 22)))
     assert first.rate == D(55) and first.statutory_paid == D("51.00")

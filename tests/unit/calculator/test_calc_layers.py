@@ -29,7 +29,9 @@ def _calculator_imports(path: Path) -> set[str]:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot.calculator."):
             names.add(node.module.removeprefix("bot.calculator."))
         elif isinstance(node, ast.Import):
-            names |= {a.name.removeprefix("bot.calculator.") for a in node.names if a.name.startswith("bot.calculator.")}
+            names |= {
+                a.name.removeprefix("bot.calculator.") for a in node.names if a.name.startswith("bot.calculator.")
+            }
     return names
 
 

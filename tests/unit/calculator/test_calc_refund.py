@@ -33,8 +33,13 @@ CASES = [
         "lowered by 40 points: €12.00",
     ),
     # non-OPTAM sector 2 GP (base €23, rules.yml tariff.gp_non_optam): 70% × 23 − 2 = €14.10
-    ("gp-non-optam", RefundFacts(D(60), D("14.10"), "gp", JAN_2026), {"sector": "2"}, ["participation_forfaitaire"],
-     "a sector 2 doctor without OPTAM"),
+    (
+        "gp-non-optam",
+        RefundFacts(D(60), D("14.10"), "gp", JAN_2026),
+        {"sector": "2"},
+        ["participation_forfaitaire"],
+        "a sector 2 doctor without OPTAM",
+    ),
     # one box at 65% with the €1 franchise (rules.yml rate.medication_default, franchise.medication)
     ("medicine", RefundFacts(D(10), D("5.50"), "medication", JAN_2026), {}, ["franchise"], "65% × €10.00 − €1.00"),
     # a physio session at 60% with the €1 franchise: 60% of €16.13 = 9.68 − 1 = €8.68
@@ -90,8 +95,9 @@ def test_cli_explain(capsys):
     code = main(["explain", "--paid", "30", "--refunded", "19", "--care", "gp", "--date", "2026-01-10"])
     out = capsys.readouterr().out
     assert code == 0 and "70% × €30.00 − €2.00 = €19.00" in out
-    code = main(["explain", "--paid", "30", "--refunded", "7", "--care", "gp", "--date", "2026-01-10", "--json",
-                 "--lang", "fr"])
+    code = main(
+        ["explain", "--paid", "30", "--refunded", "7", "--care", "gp", "--date", "2026-01-10", "--json", "--lang", "fr"]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["explained"] and data["situation"] == {"medecin_traitant": False}
     assert data["estimate"]["rate"] == 30.0 and "30 %" in data["explanation"]
