@@ -29,7 +29,7 @@ from bot.guidance.cost import (
     parse_refund_question,
     recognise_care,
 )
-from bot.guidance.enrolment import fold, situations
+from bot.guidance.enrolment import situations
 from bot.understanding.phrasing import looks_like_question
 from bot.understanding.reading import (
     content_words,
@@ -44,6 +44,7 @@ from bot.understanding.reading import (
 from bot.retrieval import Answer, get_retriever
 from bot.guidance.routing import FLOWS, Message, Plan, decide
 from bot.safety.urgency import is_urgent
+from bot.text import fold
 
 EMERGENCY_ARTICLE = "emergency-before-enrolment"
 #: How far under the answer threshold the best passage may score and still be given, as "the closest I have".

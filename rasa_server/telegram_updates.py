@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.safety.guard import EMPTY_TRIGGER, TOO_LONG_TRIGGER, guard_text
+from bot.text import language_code
 from rasa_server.telegram_format import DETAILS_PREFIX
 
 #: Messages that carry something the user sent on purpose but no text: answered with the "type your question" reply.
@@ -24,10 +25,7 @@ _LANGUAGE_WORDS = {
 
 def language_hint(code: object) -> str | None:
     """The conversation language suggested by a Telegram ``language_code`` ("fr-FR" → "fr"), or None."""
-    if not isinstance(code, str):
-        return None
-    primary = code.strip().lower().replace("_", "-").split("-")[0]
-    return primary if primary in ("en", "fr") else None
+    return language_code(code, names=False)
 
 
 def command_message(text: str) -> str | None:

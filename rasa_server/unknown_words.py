@@ -15,8 +15,6 @@ and before FallbackClassifier).
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from typing import Any, Dict, Iterable, List, Optional, Set, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -34,17 +32,17 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.text import fold, words as text_words
+
 VOCABULARY_FILE = "vocabulary.json"
 #: A word is also known when its first STEM_LETTERS letters begin a word seen in training.
 STEM_LETTERS = 4
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 def words(text: str, min_letters: int = 2) -> Set[str]:
-    """Lower-case words without accents ("Médecin" -> "medecin"); shorter than ``min_letters`` ignored."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return {word for word in _WORD.findall(folded) if len(word) >= min_letters}
+    """Case-folded words without accents ("Médecin" -> "medecin", "Straße" -> "strasse"); shorter than
+    ``min_letters`` ignored."""
+    return {word for word in text_words(fold(text, casefold=True)) if len(word) >= min_letters}
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.guidance.enrolment import fold, situations
+from bot.guidance.enrolment import nationality_words, situations
 from bot.knowledge.articles import parse_article
+from bot.text import fold, longest_match
 
 _DATA = Path(__file__).with_name("checklist.yml")
 
@@ -44,21 +45,9 @@ def recognise_nationality(text: str | None) -> str | None:
     """'eu', 'uk' or 'non_eu' from a free-text answer ('je suis américaine' -> 'non_eu'), or None."""
     if not text:
         return None
-    folded = f" {fold(text)} "
-    if folded.strip() in NATIONALITIES:
-        return folded.strip()
-    best: tuple[int, str] | None = None
-    for group, words in situations_words()["nationality"].items():
-        for word in words:
-            needle = f" {fold(word)} "
-            if needle.strip() and needle in folded and (best is None or len(needle) > best[0]):
-                best = (len(needle), group)
-    return best[1] if best else None
-
-
-@lru_cache(maxsize=1)
-def situations_words() -> dict:
-    return yaml.safe_load(Path(__file__).with_name("enrolment.yml").read_text(encoding="utf-8"))
+    if fold(text) in NATIONALITIES:
+        return fold(text)
+    return longest_match(text, nationality_words())
 
 
 _UNITS = {"day": 1 / 30, "jour": 1 / 30, "week": 0.25, "semaine": 0.25, "month": 1, "mois": 1, "year": 12, "an": 12, "annee": 12}

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -29,7 +28,7 @@ from bot.calculator.explain import (
 )
 from bot.calculator.questions import relevant_questions
 from bot.calculator.refund import RefundFacts, explain_refund
-from bot.guidance.enrolment import fold
+from bot.text import fold, longest_match
 
 _DATA = Path(__file__).with_name("cost.yml")
 
@@ -48,12 +47,6 @@ def _words() -> dict[str, Any]:
     return yaml.load(_DATA.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)  # every word a string: no -> "no"
 
 
-def _plain(text: str) -> str:
-    """Lower case without accents, punctuation kept: "J’ai 70 ans" -> "j'ai 70 ans"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _contains(folded: str, phrases: list[str]) -> bool:
     return any(f" {fold(p)} " in folded for p in phrases)
 
@@ -62,18 +55,10 @@ def recognise_care(text: str | None) -> str | None:
     """The calculator's care type a text names ('dermatologue' -> 'specialist'), longest match first, or None."""
     if not text:
         return None
-    folded = f" {fold(text)} "
-    if folded.strip() in CARES:
-        return folded.strip()
-    for phrase in _words()["not_a_care"]:  # "médecin traitant" names no care
-        folded = folded.replace(f" {fold(phrase)} ", " ")
-    best: tuple[int, str] | None = None
-    for care, phrases in _words()["cares"].items():
-        for phrase in phrases:
-            needle = f" {fold(phrase)} "
-            if needle in folded and (best is None or len(needle) > best[0]):
-                best = (len(needle), care)
-    return best[1] if best else None
+    if fold(text) in CARES:
+        return fold(text)
+    # "médecin traitant" names no care
+    return longest_match(text, _words()["cares"], ignore=_words()["not_a_care"])
 
 
 def parse_price(text: str | None, bare_number: bool = False) -> str | None:
@@ -98,7 +83,7 @@ def parse_price(text: str | None, bare_number: bool = False) -> str | None:
 def parse_age(text: str | None, bare_number: bool = False) -> int | None:
     if not text:
         return None
-    match = _AGE.search(_plain(text))
+    match = _AGE.search(fold(text, keep_punctuation=True))
     if match:
         return int(next(g for g in match.groups() if g))
     if bare_number:
@@ -146,16 +131,7 @@ def parse_medecin_traitant(text: str | None, answering: bool = False) -> str | N
 
 def _choice(text: str | None, section: str) -> str | None:
     """The key of ``cost.yml`` ``section`` whose words the text says (longest match), or None."""
-    if not text:
-        return None
-    folded = f" {fold(text)} "
-    best: tuple[int, str] | None = None
-    for key, phrases in _words()[section].items():
-        for phrase in phrases:
-            needle = f" {fold(phrase)} "
-            if needle in folded and (best is None or len(needle) > best[0]):
-                best = (len(needle), key)
-    return best[1] if best else None
+    return longest_match(text, _words()[section])
 
 
 def parse_basket(text: str | None) -> str | None:

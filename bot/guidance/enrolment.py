@@ -2,47 +2,38 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from bot.knowledge.articles import Article, parse_article
+from bot.text import fold, longest_match
 
 _DATA = Path(__file__).with_name("enrolment.yml")
 
 
-def fold(text: str) -> str:
-    """Lower case, accents removed, punctuation as spaces: 'Salariée !' -> 'salariee'."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w\s-]", " ", plain).split())
-
-
-_fold = fold  # older name
-
-
 @lru_cache(maxsize=1)
+def _data() -> dict:
+    return yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+
+
 def situations() -> dict[str, dict]:
-    return yaml.safe_load(_DATA.read_text(encoding="utf-8"))["situations"]
+    return _data()["situations"]
+
+
+def nationality_words() -> dict[str, list[str]]:
+    """The words of each nationality group ('eu', 'uk', 'non_eu'), for the checklist's question."""
+    return _data()["nationality"]
 
 
 def recognise_situation(text: str | None) -> str | None:
     """The situation a free-text answer describes ('je suis étudiante' -> 'student'), or None."""
     if not text:
         return None
-    folded = f" {fold(text)} "
-    if folded.strip() in situations():
-        return folded.strip()
-    best: tuple[int, str] | None = None
-    for name, entry in situations().items():
-        for word in entry["words"]:
-            needle = f" {fold(word)} "
-            if needle.strip() and needle in folded and (best is None or len(needle) > best[0]):
-                best = (len(needle), name)
-    return best[1] if best else None
+    if fold(text) in situations():
+        return fold(text)
+    return longest_match(text, {name: entry["words"] for name, entry in situations().items()})
 
 
 def guide_article(situation: str, lang: str, knowledge_dir: Path) -> Article | None:

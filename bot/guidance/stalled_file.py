@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.guidance.checklist import parse_residence
-from bot.guidance.enrolment import fold
 from bot.knowledge.articles import Section, parse_article
+from bot.text import fold, longest_match
 
 ARTICLE = "lost-or-stalled-file"
 
@@ -39,16 +39,9 @@ _WORDS = {  # EN/FR, accents and punctuation ignored; longest match wins
 def recognise_status(text: str | None) -> str | None:
     if not text:
         return None
-    folded = f" {fold(text)} "
-    if folded.strip() in STATUSES:
-        return folded.strip()
-    best: tuple[int, str] | None = None
-    for status, words in _WORDS.items():
-        for word in words:
-            needle = f" {word} "
-            if needle in folded and (best is None or len(needle) > best[0]):
-                best = (len(needle), status)
-    return best[1] if best else None
+    if fold(text) in STATUSES:
+        return fold(text)
+    return longest_match(text, _WORDS)
 
 
 def parse_since(text: str | None) -> str | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import yaml
 from bot.knowledge.articles import LANGUAGES
 from bot.retrieval.passages import Passage
 from bot.retrieval.retriever import METHODS, TUNING_FILE, Fusion, Retriever, Tuning
+from bot.text import fold_ascii
 
 CUTOFFS = (1, 3)
 
@@ -69,8 +69,7 @@ def load_questions(path: Path) -> list[Question]:
 
 
 def _words(text: str) -> frozenset[str]:
-    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
-    return frozenset(re.findall(r"[a-z0-9]+", folded))
+    return frozenset(re.findall(r"[a-z0-9]+", fold_ascii(text)))
 
 
 def close_to_examples(questions: list[Question], passages: list[Passage], limit: float = 0.6) -> list[str]:

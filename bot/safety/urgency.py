@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.guidance.enrolment import fold
+from bot.text import fold
 
 # Whole words or phrases (accents and punctuation ignored). Kept narrow: "urgent" alone counts, "emergency fund"
 # would too, which is the safe side.
@@ -18,4 +18,4 @@ _URGENT = re.compile(
 
 def is_urgent(text: str | None) -> bool:
     """True when the text expresses a medical urgency ('my child can't breathe', 'c'est urgent')."""
-    return bool(text) and _URGENT.search(fold(text)) is not None
+    return text is not None and _URGENT.search(fold(text)) is not None

@@ -7,9 +7,10 @@ the conversation's language on a message that says enough: "ok", "merci", "thank
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+from bot.text import language_code, words
 
 SUPPORTED = ("en", "fr")
 
@@ -25,12 +26,6 @@ _LOAN_TERMS = frozenset(
     traitant attestation droits feuille soins tiers payant nir caf samu cerfa prefecture préfecture titre séjour sejour
     complémentaire complementaire santé sante solidaire forfait journalier franchise franchises rib siret""".split()
 )
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-
-
-def words(text: str | None) -> list[str]:
-    """The words of ``text``, lower-cased, with typographic apostrophes made plain ("Qu’est" -> "qu'est")."""
-    return [word.lower().replace("’", "'") for word in _WORD.findall(text or "")]
 
 # Grammar words that belong to one of the two languages only. A question is mostly these plus the subject: when
 # they all point one way ("What is the participation forfaitaire?", "How much is a consultation?"), that decides,
@@ -64,18 +59,6 @@ def _detector():  # type: ignore[no-untyped-def]
     from lingua import Language, LanguageDetectorBuilder
 
     return LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.FRENCH).build()
-
-
-def normalise(code: object) -> str | None:
-    """'fr', 'fr-FR', 'FR_ca', 'français' → 'fr'; 'en-GB', 'english' → 'en'; anything else → None."""
-    if not isinstance(code, str):
-        return None
-    value = code.strip().lower()
-    if value.startswith(("fr", "français", "francais")):
-        return "fr"
-    if value.startswith(("en", "anglais")):
-        return "en"
-    return None
 
 
 @dataclass(frozen=True)
@@ -133,7 +116,7 @@ def choose_language(
     default: str = "en",
 ) -> LanguageChoice:
     """Decide the language of the reply to one user message."""
-    explicit_code = normalise(explicit)
+    explicit_code = language_code(explicit)
     if explicit_code:
         return LanguageChoice(explicit_code, True, "explicit")
     if pinned and current in SUPPORTED:
@@ -142,7 +125,7 @@ def choose_language(
     identification = identify(text, min_words=MIN_WORDS if current in SUPPORTED else 1)
     if identification.language and identification.clear:
         return LanguageChoice(identification.language, False, "detected")
-    hint = normalise(channel_hint)
+    hint = language_code(channel_hint)
     if hint:
         return LanguageChoice(hint, False, "channel")
     identified = identification.language

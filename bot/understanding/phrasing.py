@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.understanding.language import words
+from bot.text import words
 
 #: Words that open a question. English auxiliaries ("do", "can", "is") open a question only in first position
 #: ("am a student" and "have a CDI" are terse answers, so "am" and "have" are not here); French questions open with

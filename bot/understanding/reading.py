@@ -1,6 +1,6 @@
 """What a free-text message asks, beyond its NLU intent: used by the answer-first decision (bot/guidance/routing.py).
 
-All matching is done on folded text (lower case, no accents, punctuation as spaces: ``bot.guidance.enrolment.fold``).
+All matching is done on folded text (lower case, no accents, punctuation as spaces: ``bot.text.fold``).
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.guidance.enrolment import fold
-from bot.understanding.language import words
 from bot.settings import PROJECT_ROOT
+from bot.text import fold, words
 
 _LOOKUPS = PROJECT_ROOT / "data" / "nlu" / "lookups.yml"
 

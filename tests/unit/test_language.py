@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.understanding.language import choose_language, identify, normalise
+from bot.understanding.language import choose_language, identify
 
 
 def choose(text, current=None, pinned=False, explicit=None, hint=None):
@@ -89,11 +89,3 @@ def test_unusable_hint_is_ignored():
 def test_default_language_when_nothing_is_known():
     assert choose("ok").language == "en"
     assert choose_language(current=None, pinned=False, explicit=None, channel_hint=None, text="", default="fr").language == "fr"
-
-
-@pytest.mark.parametrize(
-    "code, expected",
-    [("fr", "fr"), ("fr-CA", "fr"), ("FR_be", "fr"), ("français", "fr"), ("en-GB", "en"), ("English", "en"), ("de", None), (None, None), (3, None)],
-)
-def test_language_codes_are_normalised(code, expected):
-    assert normalise(code) == expected
