@@ -17,6 +17,7 @@ from sanic.request import Request
 
 from rasa_server.base import guarded
 from bot.safety.guard import TOO_DEEP_REASON, TooDeep, loads_bounded, too_deep_message
+from bot.text import language_code
 
 MAX_SENDER_CHARS = 128
 MAX_BODY_BYTES = 256 * 1024
@@ -32,9 +33,10 @@ def _bad_request(reason: str, message: Optional[str] = None) -> Any:
 def header_language(request: Request) -> Optional[str]:
     """en or fr when the request's Accept-Language names one of them first, else None."""
     for part in (request.headers.get("accept-language") or "").split(","):
-        tag = part.split(";")[0].strip().lower()[:2]
-        if tag in ("en", "fr"):
-            return tag
+        tag = part.split(";")[0].strip()
+        code = language_code(tag, names=False)
+        if code:
+            return code
         if tag and tag != "*":
             return None
     return None

@@ -51,6 +51,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.text import words as text_words  # noqa: E402  (standard library only, like this script)
+
 CONVERSATIONS = ROOT / "tests" / "eval" / "conversations"
 LANGUAGES = ("en", "fr")
 TARGETS = {"facts": 0.90, "dead_ends": 0.02, "wrong": 0.05, "language": 1.0}
@@ -163,7 +165,7 @@ _URL = re.compile(r"https?://\S+|\b[\w.-]+\.(?:fr|gouv\.fr|eu|com|org)\S*", re.I
 def _vote(text: str) -> str | None:
     """Grammar words of each language: three or more, 1.5 times as many as the other's; or, in a short reply
     ("D'accord, je continue en français."), two and none of the other's."""
-    words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", text.lower().replace("’", "'"))
+    words = text_words(text)
     english = sum(word in _EN_STOP for word in words)
     french = sum(word in _FR_STOP for word in words)
     most, least = max(english, french), min(english, french)
