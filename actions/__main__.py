@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any, Optional
 
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
+
+from bot.settings import get_settings
 
 logger = logging.getLogger("actions")
 
@@ -60,12 +61,10 @@ def build_app() -> Sanic:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)-8s %(name)s - %(message)s"
-    )
-    host = os.environ.get("ACTION_HOST", "127.0.0.1")
-    port = int(os.environ.get("ACTION_PORT", "5055"))
-    build_app().run(host=host, port=port, single_process=True, access_log=False, motd=False)
+    settings = get_settings()  # a value that cannot be used stops the start-up here, naming the variable
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)-8s %(name)s - %(message)s")
+    build_app().run(host=settings.action_host, port=settings.action_port, single_process=True, access_log=False,
+                    motd=False)
 
 
 if __name__ == "__main__":

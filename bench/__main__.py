@@ -23,6 +23,7 @@ import yaml
 from bench import reference_bot, report
 from bench.load import Scenario, run_scenario, warm_up
 from bench.servers import ACTIONS_PYTHON, RASA_BIN, ROOT, Bot, MemorySampler, free_port, offline_env
+from bot.settings import get_settings
 
 FULL = [
     Scenario("1 user", 1, 3, 30),
@@ -61,7 +62,7 @@ def our_bot(workdir: Path, logdir: Path) -> Bot:
         # Fresh conversations at full speed would hit the per-sender limit: the bench measures the dialogue.
         RATE_LIMIT_PER_MINUTE="0",
     )
-    model = ROOT / os.environ.get("RASA_MODEL", "models/expat-sante.tar.gz")
+    model = get_settings().rasa_model
     return Bot(
         "ours", ROOT, logdir, action_cmd=[str(ACTIONS_PYTHON), "-m", "actions"],
         rasa_args=["--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
@@ -105,12 +106,13 @@ def retrieval_latency(logdir: Path) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", default=os.environ.get("BENCH_QUICK") == "1",
+    parser.add_argument("--quick", action="store_true", default=settings.bench_quick,
                         help="small counts, for development (also BENCH_QUICK=1)")
-    parser.add_argument("--skip-builds", action="store_true", default=os.environ.get("BENCH_SKIP_BUILDS") == "1",
+    parser.add_argument("--skip-builds", action="store_true", default=settings.bench_skip_builds,
                         help="do not time training and index builds (also BENCH_SKIP_BUILDS=1)")
-    parser.add_argument("--budget", type=float, default=float(os.environ.get("BENCH_BUDGET_S") or 150),
+    parser.add_argument("--budget", type=float, default=settings.bench_budget_s,
                         help="seconds after which a load stops sending, twice that for 100-turn conversations "
                         "(also BENCH_BUDGET_S; default 150)")
     parser.add_argument("--from-json", type=Path, metavar="RESULTS",

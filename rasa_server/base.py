@@ -9,13 +9,13 @@ as soon as the failing part is back.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.safety.guard import guard_text
 from bot.safety.ratelimit import RateLimiter, from_environment
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,6 @@ def guarded(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable
 
 
 def allowed_origins() -> list[str]:
-    """Origins allowed to call the server from a browser (CORS_ORIGINS, comma-separated)."""
-    raw = os.environ.get("CORS_ORIGINS", "http://localhost:8080,http://127.0.0.1:8080")
-    return [origin.strip() for origin in raw.split(",") if origin.strip()]
+    """Origins allowed to call the server from a browser (CORS_ORIGINS, comma-separated; default: the demo page on
+    WEB_PORT, see bot/settings.py)."""
+    return list(get_settings().cors_origins)

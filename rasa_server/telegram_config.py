@@ -1,18 +1,20 @@
-"""Telegram channel settings, read from the environment (no Rasa import: shared by the connector and scripts/telegram.py).
+"""Telegram channel settings, from the TELEGRAM_* variables of bot/settings.py (no Rasa import: shared by the connector
+and scripts/telegram.py).
 
 The channel is enabled when ``TELEGRAM_TOKEN`` is set. Nothing here touches the network.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bot.settings import TELEGRAM_API_DEFAULT, get_settings, load_settings
+
 #: Where Telegram's own Bot API lives; ``TELEGRAM_API_BASE_URL`` points elsewhere (a local Bot API server, a test fake).
-DEFAULT_API_BASE_URL = "https://api.telegram.org"
+DEFAULT_API_BASE_URL = TELEGRAM_API_DEFAULT
 #: Rasa mounts an input channel named ``telegram`` here.
 WEBHOOK_PATH = "/webhooks/telegram/webhook"
 #: The only update kinds the bot handles; asking Telegram for these alone keeps the rest from ever arriving.
@@ -50,12 +52,13 @@ class TelegramConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TelegramConfig:
-        env = os.environ if environ is None else environ
+        """From the process's settings, or from ``environ`` (a mapping of variables, as the tests give)."""
+        settings = get_settings() if environ is None else load_settings(environ)
         return cls(
-            token=(env.get("TELEGRAM_TOKEN") or "").strip(),
-            secret_token=(env.get("TELEGRAM_SECRET_TOKEN") or "").strip(),
-            webhook_url=(env.get("TELEGRAM_WEBHOOK_URL") or "").strip(),
-            api_base_url=((env.get("TELEGRAM_API_BASE_URL") or "").strip() or DEFAULT_API_BASE_URL).rstrip("/"),
+            token=settings.telegram_token,
+            secret_token=settings.telegram_secret_token,
+            webhook_url=settings.telegram_webhook_url,
+            api_base_url=settings.telegram_api_base_url,
         )
 
     @property

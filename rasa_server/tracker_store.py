@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -40,34 +39,25 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import aliased
 
+# RetentionSettingError is raised (and re-exported) here for endpoints.yml's retention_days as for the variable.
+from bot.settings import RETENTION_VARIABLE, get_settings
+from bot.settings import RetentionSettingError as RetentionSettingError
+from bot.settings import parse_retention_days as _parse_days
+
 logger = logging.getLogger(__name__)
 
 DELETE_SLOT = "delete_confirmed"
-RETENTION_VARIABLE = "TRACKER_RETENTION_DAYS"
-DEFAULT_RETENTION_DAYS = 30
 PURGE_INTERVAL_SECONDS = 3600.0
 SECONDS_PER_DAY = 86_400
 DEFAULT_CACHE_SIZE = 256
 
 
-class RetentionSettingError(ValueError):
-    """The retention setting cannot be used; the message names the variable and what it accepts."""
-
-
 def parse_retention_days(value: Any) -> int:
-    """Days to keep conversations, from endpoints.yml or the environment; ``None``/empty means the default."""
+    """Days to keep conversations, from endpoints.yml or else the settings' TRACKER_RETENTION_DAYS (both checked
+    by the same rule of bot/settings.py: RetentionSettingError names the variable and what it accepts)."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        value = os.environ.get(RETENTION_VARIABLE, "")
-        if not value.strip():
-            return DEFAULT_RETENTION_DAYS
-    text = str(value).strip()
-    # bool is an int in Python; "true" in endpoints.yml is a mistake, not one day.
-    if isinstance(value, bool) or not text.isdigit():
-        raise RetentionSettingError(
-            f"{RETENTION_VARIABLE} (tracker_store retention_days) must be a whole number of days, 0 or more "
-            f"(0 keeps conversations forever; default {DEFAULT_RETENTION_DAYS}), got {text!r}"
-        )
-    return int(text)
+        return get_settings().tracker_retention_days
+    return _parse_days(value)
 
 
 def _tune_sqlite(engine: sa.engine.Engine) -> None:

@@ -20,9 +20,11 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.settings import set_process_defaults  # noqa: E402  (after the path)
+
+set_process_defaults(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
 
 from bot.retrieval import get_retriever  # noqa: E402  (after the offline switches and the path)
 from bot.retrieval.cli import DEFAULT_EVAL_SET  # noqa: E402

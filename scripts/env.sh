@@ -1,5 +1,6 @@
 # Sourced by the make targets: the project's environment, from .env (if present) and then these defaults.
-# Every variable is described in .env.example.
+# Every variable is described in .env.example; bot/settings.py holds the same defaults, types and checks (every
+# variable with a non-empty default is given it here; tests/unit/test_settings.py checks that the two agree).
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
 export RASA_HOST="${RASA_HOST:-127.0.0.1}"
 export RASA_PORT="${RASA_PORT:-5005}"
@@ -19,8 +20,10 @@ export INDEX_DIR="${INDEX_DIR:-var/index}"
 export EMBEDDING_MODEL="${EMBEDDING_MODEL:-bundled:all-MiniLM-L6-v2}"
 export RASA_MODEL="${RASA_MODEL:-models/expat-sante.tar.gz}"
 export LOG_LEVEL="${LOG_LEVEL:-INFO}"
+export TELEGRAM_API_BASE_URL="${TELEGRAM_API_BASE_URL:-https://api.telegram.org}"
+export BENCH_BUDGET_S="${BENCH_BUDGET_S:-150}"
 # Offline by design: no model hub, no telemetry.
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 RASA_TELEMETRY_ENABLED=false TOKENIZERS_PARALLELISM=false
-# The rasa server loads our channel connectors from bot/channels.
+# The rasa server loads our connectors and stores from rasa_server/, and everything imports bot/.
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p var

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
 import sys
@@ -51,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.settings import get_settings  # noqa: E402  (standard library only, like this script)
 from bot.text import words as text_words  # noqa: E402  (standard library only, like this script)
 
 CONVERSATIONS = ROOT / "tests" / "eval" / "conversations"
@@ -461,7 +461,7 @@ def as_json(result: Result) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}",
+    parser.add_argument("--url", default=f"http://127.0.0.1:{get_settings().rasa_port}",
                         help="a running rasa server (default http://127.0.0.1:$RASA_PORT)")
     parser.add_argument("--lang", choices=LANGUAGES, action="append", help="only this language (repeatable)")
     parser.add_argument("--only", action="append", metavar="ID", help="only this item (repeatable)")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys
@@ -22,6 +21,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.settings import get_settings  # noqa: E402
 RASA = ROOT / ".venv" / "rasa" / "bin" / "rasa"
 TEST_SETS = ROOT / "tests" / "eval" / "nlu"
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -86,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", nargs="+", default=["en", "fr"], choices=["en", "fr"])
     parser.add_argument("--min-intent-f1", type=float, default=0.95)
     args = parser.parse_args(argv)
-    model = ROOT / os.environ.get("RASA_MODEL", "models/expat-sante.tar.gz")
+    model = get_settings().rasa_model
     if not model.exists():
         print(f"error: no trained model at {model}: run `make train`", file=sys.stderr)
         return 2

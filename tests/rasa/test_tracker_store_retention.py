@@ -28,6 +28,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.settings import get_settings
 from rasa_server.tracker_store import ForgetfulSQLTrackerStore, RetentionSettingError, parse_retention_days
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,6 +204,7 @@ def test_the_retention_comes_from_the_environment_when_endpoints_do_not_set_it(m
         await writer.save(tracker("idle-8-days", session(days_ago(8), "hi")))
         await writer.save(tracker("idle-6-days", session(days_ago(6), "salut")))
         monkeypatch.setenv("TRACKER_RETENTION_DAYS", "7")
+        get_settings.cache_clear()  # the settings are read once per process: read them again
         store = make_store()
         assert store.retention_days == 7
         assert stored_rows(store, "idle-8-days") == 0

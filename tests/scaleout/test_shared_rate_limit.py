@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from bot.safety.ratelimit import RateLimiter, RedisRateLimiter, from_environment
+from bot.settings import get_settings
 from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,9 +88,11 @@ def test_the_environment_chooses_the_shared_limit_only_when_a_url_is_set(monkeyp
     monkeypatch.delenv("RATE_LIMIT_REDIS_URL", raising=False)
     assert type(from_environment()) is RateLimiter
     monkeypatch.setenv("RATE_LIMIT_REDIS_URL", redis_url)
+    get_settings.cache_clear()  # the settings are read once per process: read them again
     limiter = from_environment()
     assert isinstance(limiter, RedisRateLimiter) and limiter.per_minute == 7
     monkeypatch.setenv("RATE_LIMIT_REDIS_URL", "http://:secret@127.0.0.1:1/0")
+    get_settings.cache_clear()
     with pytest.raises(ValueError, match="RATE_LIMIT_REDIS_URL") as refused:
         from_environment()
     assert "secret" not in str(refused.value)
