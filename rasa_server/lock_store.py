@@ -36,6 +36,8 @@ EXPIRY_MARGIN_SECONDS = 60
 
 
 class AtomicRedisLockStore(RedisLockStore):
+    """Rasa's ticket operations as Redis transactions: patch 'atomic-lock-store' (rasa_server/patches.py)."""
+
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
         """Built by Rasa from the endpoints' ``lock_store`` section (``endpoint_config``), or directly from the same
         keyword arguments as ``RedisLockStore`` (``host``, ``port``, ``db``, ``password``, ``key_prefix``, …)."""

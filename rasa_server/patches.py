@@ -1,24 +1,204 @@
-"""Speed fixes for Rasa 3.6 itself, applied when the rasa server loads our channel connectors.
+"""Every patch of Rasa's, Sanic's, python-socketio's (and their neighbours') internals, in one list, with the exact
+versions each was written for.
 
-Rasa 3.6 checks every custom action's reply with ``jsonschema.validate(result, schema)``. That call first checks
-the (large) events schema against the JSON Schema meta-schema, then builds a validator, and only then checks the
-reply — for every action call. Profiling our server under load (docs/benchmarks.md) put 53 % of its CPU there.
-Here the validator is built, and the schema checked, once; the reply is checked exactly as before, and an invalid
-reply raises the same ``ValidationError`` with the same message.
+A patch here is code that replaces or leans on something a library does not promise to keep: a monkeypatched
+method, an override of a private method (``_something``), an attribute set on a library's object after it built
+it, a private flag or registry read. Such code breaks silently when the library changes. So each patch names the
+versions it was written and tested for (the pins of requirements/rasa.txt), and importing ``rasa_server`` in the
+rasa server checks them (``check_versions``): any other installed version stops the start-up with an error naming
+the patch, where it is and its test. After an upgrade: run the patch's tests, adapt the patch if they fail, then
+update its versions here.
 
-The patch is applied once, only to the method it was written for: if a Rasa upgrade renames or moves it, nothing is
-patched and a warning says so (Rasa then simply runs its own, slower, code).
+The patches of this module itself (``apply``):
+
+- ``action-reply-validator``: Rasa 3.6 checks every custom action's reply with ``jsonschema.validate(result,
+  schema)``, which first checks the (large) events schema against the JSON Schema meta-schema, then builds a
+  validator, and only then checks the reply — for every action call. Profiling our server under load
+  (docs/benchmarks.md) put 53 % of its CPU there. Here the validator is built, and the schema checked, once; the
+  reply is checked exactly as before, and an invalid reply raises the same ``ValidationError`` with the same message.
+
+The others are subclass overrides inside the connectors and stores, kept where they are used (moving them here would
+hide what the connector does); ``PATCHES`` lists them all, with what each replaces and why.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Dict, Text
+from importlib import metadata
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
 _PATCHED_FLAG = "_expat_sante_cached_validator"
+
+#: The pins of requirements/rasa.txt the patches were written and tested for (a test keeps the two equal).
+RASA = {"rasa": "3.6.21"}
+SANIC = {"sanic": "21.12.2"}
+SOCKETIO = {"python-socketio": "5.18.1"}
+ENGINEIO = {"python-engineio": "4.15.1"}
+SANIC_CORS = {"Sanic-Cors": "2.0.1"}
+JSONSCHEMA = {"jsonschema": "4.17.3"}
+AIOGRAM = {"aiogram": "2.15"}
+SQLALCHEMY = {"SQLAlchemy": "1.4.54"}
+REDIS = {"redis": "4.6.0"}
+
+
+@dataclass(frozen=True)
+class Patch:
+    name: str
+    #: Where the patch is (file: names).
+    where: str
+    #: What of the library it replaces or relies on, and why.
+    replaces: str
+    #: Distribution name -> the exact version the patch was written and tested for.
+    versions: Mapping[str, str]
+    #: The tests that show the patch still does what it replaces ("file::test", from the project root).
+    tests: tuple[str, ...] = field(default=())
+
+
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        "action-reply-validator",
+        "rasa_server/patches.py: apply, _validate_action_result",
+        "rasa.core.actions.action.RemoteAction._validate_action_result, monkeypatched: the reply schema is checked "
+        "and its validator built once instead of on every action call (53 % of the server's CPU under load)",
+        {**RASA, **JSONSCHEMA},
+        (
+            "tests/rasa/test_patches.py::test_valid_replies_pass_as_before",
+            "tests/rasa/test_patches.py::test_invalid_replies_fail_with_rasas_error",
+            "tests/rasa/test_patches.py::test_the_schema_is_checked_once_not_per_reply",
+        ),
+    ),
+    Patch(
+        "rest-input-channel",
+        "rasa_server/rest.py: GuardedRestInput._extract_input_channel",
+        "rasa.core.channels.rest.RestInput._extract_input_channel (private), overridden: Rasa takes the input channel "
+        "from the request body, so a client could pose as another channel",
+        RASA,
+        ("tests/rasa/test_patches.py::test_rest_clients_cannot_pose_as_another_channel",),
+    ),
+    Patch(
+        "socketio-bounded-packet",
+        "rasa_server/socketio.py: BoundedPacket, GuardedSocketIOInput.blueprint (sio.packet_class)",
+        "socketio.packet.Packet.decode, overridden, and the packet class set on Rasa's AsyncServer after Rasa built "
+        "it: a deeply nested event raised RecursionError in the server's receive task and vanished unanswered",
+        {**RASA, **SOCKETIO},
+        (
+            "tests/rasa/test_socketio_channel.py::"
+            "test_a_5000_deep_event_becomes_the_unreadable_event_instead_of_a_recursion_error",
+            "tests/rasa/test_patches.py::test_socketio_events_replace_rasas_handlers_and_join_the_room",
+        ),
+    ),
+    Patch(
+        "socketio-handlers",
+        "rasa_server/socketio.py: GuardedSocketIOInput.blueprint (sio.on for user_uttered, session_request), "
+        "WidgetSocketIOOutput (SocketIOOutput._send_message)",
+        "Rasa's own socket.io handlers, replaced by registering ours under the same events on the AsyncServer Rasa "
+        "built (python-socketio keeps the last handler): Rasa 3.6 does not await enter_room (a coroutine in "
+        "python-socketio 5) and drops unreadable bodies; the output calls Rasa's private _send_message",
+        {**RASA, **SOCKETIO},
+        (
+            "tests/rasa/test_patches.py::test_socketio_events_replace_rasas_handlers_and_join_the_room",
+            "tests/rasa/test_socketio_channel.py::"
+            "test_the_deletion_confirmation_and_the_checklist_carry_their_hint_other_texts_do_not",
+        ),
+    ),
+    Patch(
+        "socketio-cors",
+        "rasa_server/socketio.py: GuardedSocketIOInput.blueprint (sio.eio.cors_allowed_origins), "
+        "CorsHandOffSocketBlueprint (Blueprint.register, blueprint.__class__, SANIC_CORS_HANDLED)",
+        "the allowed origins set on Rasa's engine.io server after Rasa built it (Rasa allows every origin); "
+        "Sanic-CORS's private request flag _sanic_cors_e set on socket.io requests, so that Sanic-CORS (rasa run "
+        "--cors) does not add a second Access-Control-Allow-Origin header, which browsers reject",
+        {**RASA, **SANIC, **ENGINEIO, **SANIC_CORS},
+        ("tests/rasa/test_patches.py::test_socketio_answers_cors_alone_and_only_to_the_configured_origins",),
+    ),
+    Patch(
+        "sanic-app-registry",
+        "rasa_server/base.py: _agent",
+        "Sanic._app_registry (private) and Rasa's app.ctx.agent, read to reach the agent's tracker store and NLG "
+        "(Rasa gives channels neither): the apology after a turn without reply, the widget's language hint",
+        {**RASA, **SANIC},
+        ("tests/rasa/test_channel_guard.py::test_a_turn_without_reply_gets_the_apology_in_the_conversation_language",),
+    ),
+    Patch(
+        "telegram-output",
+        "rasa_server/telegram.py: TelegramOutput.__init__, close_session; TelegramInput.__init__",
+        "Rasa's TelegramOutput.__init__ bypassed for aiogram's Bot.__init__ (another API server, a timeout), aiogram's "
+        "private Bot._session closed on shutdown; Rasa's TelegramInput.__init__ not called, its attributes set here",
+        {**RASA, **AIOGRAM},
+        (
+            "tests/rasa/test_telegram_webhook.py::test_reply_is_sent_as_formatted_text_to_the_users_chat",
+            "tests/rasa/test_telegram_webhook.py::test_starts_and_keeps_answering_webhooks_while_telegram_is_unreachable",
+        ),
+    ),
+    Patch(
+        "tracker-store-cache",
+        "rasa_server/tracker_store.py: ForgetfulSQLTrackerStore (retrieve, _as_loaded, _stored_marker)",
+        "SQLTrackerStore.retrieve's result rebuilt from a kept tracker (its latest-session rule copied) and its "
+        "SQLEvent table and session_scope used directly: a Rasa change to either would make the cache differ",
+        {**RASA, **SQLALCHEMY},
+        (
+            "tests/rasa/test_tracker_store_cache.py::test_a_kept_tracker_is_the_one_the_database_would_give",
+            "tests/rasa/test_tracker_store_cache.py::"
+            "test_after_a_new_session_only_that_session_is_kept_and_nothing_is_stored_twice",
+        ),
+    ),
+    Patch(
+        "atomic-lock-store",
+        "rasa_server/lock_store.py: AtomicRedisLockStore",
+        "RedisLockStore's ticket operations (issue_ticket, update_lock, finish_serving, cleanup) rewritten as Redis "
+        "transactions on its red client, key_prefix and TicketLock's JSON form: Rasa's read-change-write lost turns "
+        "across processes (RasaHQ/rasa#9213)",
+        {**RASA, **REDIS},
+        (
+            "tests/rasa/test_lock_store.py::test_processes_never_serve_one_conversation_at_the_same_time",
+            "tests/rasa/test_lock_store.py::test_the_key_prefix_and_settings_are_rasas",
+        ),
+    ),
+)
+
+
+class PatchVersionError(RuntimeError):
+    """An installed library is not the version a patch of its internals was written for."""
+
+
+def _installed(distribution: str, version: Callable[[str], str]) -> str | None:
+    try:
+        return version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def version_problems(version: Callable[[str], str] = metadata.version) -> list[str]:
+    """One sentence per patch whose libraries are not installed at the versions it was written for."""
+    problems = []
+    for patch in PATCHES:
+        wrong = []
+        for distribution, expected in patch.versions.items():
+            installed = _installed(distribution, version)
+            if installed != expected:
+                wrong.append(f"{distribution} {expected} (installed: {installed or 'none'})")
+        if wrong:
+            problems.append(
+                f"patch '{patch.name}' ({patch.where}) was written for {', '.join(wrong)}; it replaces "
+                f"{patch.replaces}. Run its tests ({', '.join(patch.tests)}), adapt it if they fail, then update "
+                f"its versions in rasa_server/patches.py; or install the pinned versions (requirements/rasa.txt)."
+            )
+    return problems
+
+
+def check_versions(version: Callable[[str], str] = metadata.version) -> None:
+    """Raise ``PatchVersionError`` naming every patch whose libraries are not at the versions it was written for."""
+    problems = version_problems(version)
+    if problems:
+        raise PatchVersionError(
+            "the rasa server cannot start: patches of third-party internals do not match the installed versions\n- "
+            + "\n- ".join(problems)
+        )
 
 
 @lru_cache(maxsize=1)
@@ -33,8 +213,8 @@ def action_reply_validator() -> Any:
     return validator_class(schema)
 
 
-def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
-    """Same contract as ``RemoteAction._validate_action_result`` in Rasa 3.6, with a validator built once."""
+def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
+    """Same contract as ``RemoteAction._validate_action_result`` in Rasa 3.6.21, with a validator built once."""
     from jsonschema import ValidationError, exceptions
     from rasa.shared.constants import DOCS_BASE_URL
 
@@ -52,18 +232,18 @@ def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
     raise error
 
 
-def apply() -> bool:
-    """Install the patches (idempotent). Returns whether the action-reply validation is patched."""
+def apply(version: Callable[[str], str] = metadata.version) -> bool:
+    """Check every patch's versions (``PatchVersionError`` if one differs), then install this module's patch
+    (idempotent). Returns True once the action-reply validation is patched."""
+    check_versions(version)
     from rasa.core.actions.action import RemoteAction
 
     current = RemoteAction.__dict__.get("_validate_action_result")
     if getattr(current, _PATCHED_FLAG, False):
         return True
-    if current is None or not callable(current):
-        logger.warning("Rasa's RemoteAction._validate_action_result not found: action replies are validated "
-                       "by Rasa's own (slower) code")
-        return False
+    if current is None or not callable(current):  # cannot happen at the checked versions
+        raise PatchVersionError("patch 'action-reply-validator': RemoteAction._validate_action_result not found")
     setattr(_validate_action_result, _PATCHED_FLAG, True)
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = _validate_action_result
     logger.debug("Action-server replies are validated with a cached jsonschema validator")
     return True

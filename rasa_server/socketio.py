@@ -66,7 +66,8 @@ def session_id_from(data: Any) -> str:
 
 class BoundedPacket(sio_packet.Packet):
     """A socket.io packet whose JSON may not be nested too deeply: an event that is becomes ``_UNREADABLE_EVENT``
-    (so that the client gets an answer) instead of an exception in the server's receive task."""
+    (so that the client gets an answer) instead of an exception in the server's receive task.
+    Patch 'socketio-bounded-packet' (rasa_server/patches.py)."""
 
     def decode(self, encoded_packet: Any) -> int:
         try:
@@ -103,7 +104,8 @@ async def conversation_language(sender_id: str) -> Optional[str]:
 
 class CorsHandOffSocketBlueprint(SocketBlueprint):
     """Rasa's socket.io blueprint, keeping Sanic-CORS off the socket.io path once attached to the app:
-    python-socketio checks the origin against CORS_ORIGINS and sets the headers itself."""
+    python-socketio checks the origin against CORS_ORIGINS and sets the headers itself.
+    Patch 'socketio-cors' (rasa_server/patches.py)."""
 
     __slots__ = ()
 
@@ -122,7 +124,8 @@ def _hints(kwargs: Dict[str, Any]) -> Dict[str, Any]:
 
 
 class WidgetSocketIOOutput(SocketIOOutput):
-    """Bot messages as the web widget reads them: one event per utterance, custom payloads under ``custom``."""
+    """Bot messages as the web widget reads them: one event per utterance, custom payloads under ``custom``.
+    Sent with Rasa's private ``_send_message``: patch 'socketio-handlers' (rasa_server/patches.py)."""
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"text": text.strip(), **_hints(kwargs)})
@@ -160,6 +163,7 @@ class GuardedSocketIOInput(SocketIOInput):
         blueprint = super().blueprint(with_widget_output)
         sio = self.sio
         if sio is not None:
+            # Set on the servers Rasa built: patches 'socketio-cors' and 'socketio-bounded-packet' (patches.py).
             sio.eio.cors_allowed_origins = allowed_origins()
             sio.packet_class = BoundedPacket
 

@@ -90,7 +90,8 @@ def _install_log_filter(config: TelegramConfig) -> None:
 
 
 class TelegramOutput(RasaTelegramOutput):
-    """Sends bot replies to one Telegram chat: formatted, split, with inline keyboards."""
+    """Sends bot replies to one Telegram chat: formatted, split, with inline keyboards.
+    Bypasses Rasa's ``__init__`` and closes aiogram's private ``_session``: patch 'telegram-output' (patches.py)."""
 
     @classmethod
     def name(cls) -> Text:

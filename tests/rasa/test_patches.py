@@ -1,17 +1,42 @@
-"""The cached validation of action-server replies (rasa_server/patches.py) accepts and rejects exactly what
-Rasa 3.6's own validation does, with the same error, and builds its validator once."""
+"""The patches of third-party internals (rasa_server/patches.py): each one still does what it replaces, and an
+installed version other than the one a patch was written for stops the start-up with an error naming the patch.
+
+The cached validation of action-server replies accepts and rejects exactly what Rasa 3.6's own validation does,
+with the same error, and builds its validator once. The connectors' patches are exercised here on a real Sanic
+server, mounted as Rasa mounts channels (or in their own test files: each patch lists its tests).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import re
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import metadata
+from itertools import count
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import aiohttp
 import jsonschema
 import pytest
+import socketio
 from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import register
+from rasa.core.channels.rest import RestInput
+from sanic import Sanic
+from sanic_cors import CORS
 
-import rasa_server  # noqa: F401  (importing the connectors applies the patches, as in the rasa server)
+import rasa_server.socketio  # importing the connectors applies the patches, as in the rasa server
+from bot.safety.guard import MAX_JSON_DEPTH, TOO_DEEP_REASON
 from rasa_server import patches
+from rasa_server.rest import GuardedRestInput
+from rasa_server.socketio import BAD_REQUEST_EVENT, GuardedSocketIOInput
+
+ROOT = Path(__file__).resolve().parents[2]
 
 VALID = [
     {},
@@ -62,10 +87,198 @@ def test_invalid_replies_fail_with_rasas_error(reply: dict[str, Any]) -> None:
 
 def test_the_schema_is_checked_once_not_per_reply() -> None:
     patches.action_reply_validator.cache_clear()
-    with mock.patch.object(jsonschema.Draft202012Validator, "check_schema",
-                           wraps=jsonschema.Draft202012Validator.check_schema) as check, \
-         mock.patch.object(jsonschema.Draft7Validator, "check_schema",
-                           wraps=jsonschema.Draft7Validator.check_schema) as check7:
+    with (
+        mock.patch.object(
+            jsonschema.Draft202012Validator, "check_schema", wraps=jsonschema.Draft202012Validator.check_schema
+        ) as check,
+        mock.patch.object(
+            jsonschema.Draft7Validator, "check_schema", wraps=jsonschema.Draft7Validator.check_schema
+        ) as check7,
+    ):
         for _ in range(5):
             RemoteAction("action_x", None)._validate_action_result(VALID[2])
     assert check.call_count + check7.call_count == 1
+
+
+# --- every patch: its versions, its tests ------------------------------------------------------------------------
+
+
+def pins(requirements: Path) -> dict[str, str]:
+    found = {}
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==", 1)
+            found[re.sub(r"[-_.]+", "-", name.strip().lower())] = version.strip()
+    return found
+
+
+def test_every_patch_is_written_for_the_pinned_versions() -> None:
+    pinned = pins(ROOT / "requirements" / "rasa.txt")
+    for patch in patches.PATCHES:
+        for distribution, version in patch.versions.items():
+            assert pinned[re.sub(r"[-_.]+", "-", distribution.lower())] == version, (patch.name, distribution)
+
+
+def test_the_installed_versions_are_those_of_the_patches() -> None:
+    assert patches.version_problems() == []
+    patches.check_versions()
+
+
+def test_every_patch_names_what_it_replaces_and_tests_that_exist() -> None:
+    names = [patch.name for patch in patches.PATCHES]
+    assert len(names) == len(set(names))
+    for patch in patches.PATCHES:
+        assert patch.replaces and patch.versions and patch.tests, patch.name
+        assert (ROOT / patch.where.split(":")[0]).is_file(), patch.where
+        for test in patch.tests:
+            path, name = test.split("::")
+            assert re.search(rf"^(async )?def {name}\(", (ROOT / path).read_text(encoding="utf-8"), re.M), test
+
+
+def upgraded(distribution: str, to: str = "9.9.9") -> Any:
+    def version(name: str) -> str:
+        if name == distribution:
+            if to == "none":
+                raise metadata.PackageNotFoundError(name)
+            return to
+        return metadata.version(name)
+
+    return version
+
+
+def test_a_version_mismatch_stops_the_start_up_naming_the_patches() -> None:
+    with pytest.raises(patches.PatchVersionError) as error:
+        patches.check_versions(upgraded("python-socketio"))
+    message = str(error.value)
+    assert "patch 'socketio-bounded-packet' (rasa_server/socketio.py" in message
+    assert "python-socketio 5.18.1 (installed: 9.9.9)" in message
+    assert "patch 'socketio-handlers'" in message and "tests/rasa/test_patches.py::" in message
+    assert "patch 'action-reply-validator'" not in message  # it does not touch python-socketio
+    with pytest.raises(patches.PatchVersionError, match=r"patch 'action-reply-validator'.*rasa 3\.6\.21"):
+        patches.apply(upgraded("rasa", "3.7.0"))
+    with pytest.raises(patches.PatchVersionError, match=r"aiogram 2\.15 \(installed: none\)"):
+        patches.check_versions(upgraded("aiogram", "none"))
+
+
+# --- the connectors' patches, on a Sanic server as Rasa mounts channels --------------------------------------------
+
+_apps = count()
+
+
+class Agent:
+    """What the channels need from Rasa's agent: handle_message, and a tracker store without conversations."""
+
+    def __init__(self) -> None:
+        self.received: list[Any] = []
+        self.tracker_store = self
+
+    async def handle_message(self, message: Any) -> None:
+        self.received.append(message)
+        await message.output_channel.send_response(message.sender_id, {"text": f"got: {message.text}"})
+
+    async def retrieve(self, sender_id: str) -> None:
+        return None
+
+
+@asynccontextmanager
+async def rasa_app(channel: Any, agent: Agent, cors_origins: list[str]) -> AsyncIterator[str]:
+    """``channel`` registered by Rasa's ``register``, with Sanic-CORS as ``rasa run --cors`` configures it."""
+    Sanic.test_mode = True  # several apps in one process
+    app = Sanic(f"patches_test_{next(_apps)}", configure_logging=False)
+    app.ctx.agent = agent
+    CORS(app, resources={r"/*": {"origins": cors_origins}}, automatic_options=True)  # as rasa.server does
+    register([channel], app, route="/webhooks/")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+    assert server is not None
+    await server.startup()
+    await server.before_start()  # Sanic-CORS installs its middleware here
+    await server.start_serving()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        await server.before_stop()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()
+        sock.close()
+        del app.ctx.agent  # rasa_server.base._agent() looks for an agent in every registered app
+        Sanic._app_registry.pop(app.name, None)
+
+
+def test_rest_clients_cannot_pose_as_another_channel() -> None:
+    async def sent_as(channel: Any) -> str:
+        agent = Agent()
+        async with rasa_app(channel, agent, []) as base, aiohttp.ClientSession() as session:
+            body = {"sender": "someone", "message": "hello", "input_channel": "telegram"}
+            async with session.post(base + "/webhooks/rest/webhook", json=body) as reply:
+                assert reply.status == 200 and await reply.json() == [{"recipient_id": "someone", "text": "got: hello"}]
+        return agent.received[0].input_channel
+
+    assert asyncio.run(sent_as(RestInput())) == "telegram"  # what Rasa's own _extract_input_channel does
+    assert asyncio.run(sent_as(GuardedRestInput())) == "rest"
+
+
+ORIGIN = "http://widget.example.org"
+
+
+def test_socketio_answers_cors_alone_and_only_to_the_configured_origins(monkeypatch) -> None:
+    monkeypatch.setattr(rasa_server.socketio, "allowed_origins", lambda: [ORIGIN])  # CORS_ORIGINS
+
+    async def handshake(origin: str) -> tuple[int, list[str]]:
+        async with (
+            rasa_app(GuardedSocketIOInput(), Agent(), [ORIGIN, "http://other.example.org"]) as base,
+            aiohttp.ClientSession() as session,
+            session.get(base + "/socket.io/?EIO=4&transport=polling", headers={"Origin": origin}) as reply,
+        ):
+            await reply.read()
+            return reply.status, reply.headers.getall("Access-Control-Allow-Origin", [])
+
+    # One header (python-socketio's): Sanic-CORS, allowing this origin too, would have added a second one.
+    assert asyncio.run(handshake(ORIGIN)) == (200, [ORIGIN])
+    # Allowed by Sanic-CORS (rasa run --cors) but not by CORS_ORIGINS: python-socketio refuses it.
+    status, headers = asyncio.run(handshake("http://other.example.org"))
+    assert status == 400 and headers == []
+
+
+def test_socketio_events_replace_rasas_handlers_and_join_the_room(monkeypatch) -> None:
+    monkeypatch.setattr(rasa_server.socketio, "allowed_origins", lambda: [ORIGIN])  # CORS_ORIGINS
+    channel = GuardedSocketIOInput(
+        user_message_evt="user_uttered",
+        bot_message_evt="bot_uttered",
+        session_persistence=True,
+        metadata_key="customData",
+    )
+    agent = Agent()
+
+    async def scenario() -> dict[str, list[Any]]:
+        events: dict[str, list[Any]] = {"session_confirm": [], "bot_uttered": [], BAD_REQUEST_EVENT: []}
+        client = socketio.AsyncClient(reconnection=False)
+        for name, seen in events.items():
+            client.on(name, lambda data, seen=seen: seen.append(data))
+        async with rasa_app(channel, agent, [ORIGIN]) as base:
+            # Long-polling: the rasa environment's aiohttp (3.9) is too old for python-socketio's websocket client.
+            await client.connect(base, socketio_path="/socket.io", transports=["polling"], headers={"Origin": ORIGIN})
+            try:
+                await client.emit("session_request", {"session_id": "session-1"})
+                await client.emit("user_uttered", {"message": "hello", "session_id": "session-1"})
+                await client.emit("user_uttered", "not an object")
+                deep = json.loads("[" * (MAX_JSON_DEPTH + 5) + "]" * (MAX_JSON_DEPTH + 5))
+                await client.emit("user_uttered", {"message": "x", "session_id": "session-1", "customData": deep})
+                for _ in range(100):
+                    if events["bot_uttered"] and len(events[BAD_REQUEST_EVENT]) == 2:
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                await client.disconnect()
+        return events
+
+    events = asyncio.run(scenario())
+    assert events["session_confirm"] == ["session-1"]
+    # Reaches the browser only if the socket joined the session's room (Rasa 3.6 never awaits enter_room).
+    assert events["bot_uttered"] == [{"text": "got: hello"}]
+    assert [m.sender_id for m in agent.received] == ["session-1"]
+    # Rasa's handler would raise on a string body and pass a too deep one on: ours answer both.
+    reasons = [event["reason"] for event in events[BAD_REQUEST_EVENT]]
+    assert reasons == ["the message must be a JSON object", TOO_DEEP_REASON]
