@@ -2,19 +2,19 @@
 
 Unlike ``python -m rasa_sdk``, it binds to ACTION_HOST (127.0.0.1 unless set) and loads the knowledge index and the
 models before it accepts requests, so the first user does not wait for them, and a missing or mismatched index
-stops the start-up with a message naming the fix.
+stops the start-up with a message naming the fix. It runs rasa-sdk 3.21 for Rasa 3.6 with the shim of
+actions/sdk_shim.py, whose versions it checks first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Optional
 
 from rasa_sdk.endpoint import create_app
-from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
+from actions.sdk_shim import SelectiveDomainExecutor, check_versions
 from bot.settings import get_settings
 
 logger = logging.getLogger("actions")
@@ -36,23 +36,8 @@ async def _warm_up(app: Sanic, loop: asyncio.AbstractEventLoop) -> None:
     logger.info("ready")
 
 
-class SelectiveDomainExecutor(ActionExecutor):
-    """rasa-sdk's executor, speaking Rasa 3.6's selective-domain protocol.
-
-    endpoints.yml sets ``enable_selective_domain``: Rasa 3.6 then sends the domain (~30 kB of responses in two
-    languages) only to the actions that need it — the forms' ``validate_*`` actions — instead of with every call.
-    rasa-sdk 3.21 expects a newer Rasa's protocol (a ``domain_digest`` and a retry with the domain when it answers
-    449), which Rasa 3.6 does not speak: a call without a domain would fail. Such a call — no domain, no digest —
-    gets an empty domain, as with rasa-sdk 3.6; the actions that receive it do not read the domain.
-    """
-
-    def update_and_return_domain(self, payload: dict[str, Any], action_name: str) -> Optional[dict[str, Any]]:
-        if payload.get("domain") is None and "domain_digest" not in payload:
-            return {}
-        return super().update_and_return_domain(payload, action_name)
-
-
 def build_app() -> Sanic:
+    check_versions()  # rasa-sdk as the shim expects it, or a start-up error naming the shim
     executor = SelectiveDomainExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=None)

@@ -63,7 +63,8 @@ class CountingOutputChannel(OutputChannel):
 
 
 def _agent() -> Any:
-    """The rasa server's agent (Rasa keeps it on its Sanic app; channels are not given it)."""
+    """The rasa server's agent (Rasa keeps it on its Sanic app; channels are not given it).
+    Reads Sanic's private app registry: patch 'sanic-app-registry' (rasa_server/patches.py)."""
     from sanic import Sanic
 
     for app in list(Sanic._app_registry.values()):

@@ -77,7 +77,7 @@ class GuardedRestInput(RestInput):
     def name(cls) -> str:
         return "rest"
 
-    def _extract_input_channel(self, req: Request) -> str:
+    def _extract_input_channel(self, req: Request) -> str:  # patch 'rest-input-channel' (rasa_server/patches.py)
         return self.name()  # clients must not pose as another channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

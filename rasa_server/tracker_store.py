@@ -82,7 +82,8 @@ def _tune_sqlite(engine: sa.engine.Engine) -> None:
 
 
 class ForgetfulSQLTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store, plus deletion on the user's request and after the retention period."""
+    """Rasa's SQL tracker store, plus deletion on the user's request and after the retention period.
+    Its cache copies Rasa's ``retrieve`` rule: patch 'tracker-store-cache' (rasa_server/patches.py)."""
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""The action server's executor (actions/__main__.py) with Rasa 3.6's selective domain (endpoints.yml): calls that
+"""The action server's executor (actions/sdk_shim.py) with Rasa 3.6's selective domain (endpoints.yml): calls that
 carry no domain still run, and the forms' validation actions get the domain Rasa sends them."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from actions.__main__ import SelectiveDomainExecutor
+from actions.sdk_shim import SelectiveDomainExecutor
 
 ROOT = Path(__file__).resolve().parents[3]
 
