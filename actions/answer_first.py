@@ -80,21 +80,21 @@ def _bot_uttered_since_user(tracker: Tracker, response: str) -> bool:
     return False
 
 
-async def knowledge_answer(tracker: Tracker, text: str, language: str, intent: str | None) -> Any:
+async def knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     """The knowledge answer to ``text``, or None. A message that finds nothing on its own, or a short follow-up ("and
     for my kids?"), is also asked about what the conversation is about (``context_articles``); that reading wins when
     the message alone finds nothing, or finds less. Failing all, the closest passage (``closest_answer``)."""
     if not text.strip():
         return None
     retriever = get_retriever()
-    answer = await off_the_loop(retriever.answer, text, language, intent=intent)
+    answer = await off_the_loop(retriever.answer, text, language)
     plain_confident = answer is not None and answer.confident and answer.hit is not None
     # A message that finds nothing on its own, or a short one that leans on the previous answer, is asked again
     # about what the conversation is about (the previous answer's article, the user's situation).
     leaning = len(text.split()) <= FOLLOW_UP_WORDS and is_follow_up(text)
     for context in context_articles(tracker, language) if (not plain_confident or leaning) else ():
         again = await off_the_loop(
-            retriever.answer, f"{context.title}: {text}", language, intent=intent, topic=context.doc_id
+            retriever.answer, f"{context.title}: {text}", language, topic=context.doc_id
         )
         if again.confident and again.hit is not None and (not plain_confident or again.score >= answer.score):
             answer, plain_confident = again, True
@@ -206,8 +206,7 @@ class ActionAnswerFirst(Action):
     ) -> list[dict[str, Any]]:
         language = user_language(tracker)
         text = latest_text(tracker)
-        intent = latest_intent(tracker)
-        answer = await knowledge_answer(tracker, text, language, intent)
+        answer = await knowledge_answer(tracker, text, language)
         refund = parse_refund_question(text) if is_refund_story(text) else None
         message = read_message(tracker, answer, refund)
         plan = decide(message)

@@ -62,5 +62,5 @@ class ActionFileAdvice(Action):
         if found.letter_id:
             letter = load_letter(found.letter_id, language, knowledge_dir)
             dispatcher.utter_message(response="utter_letter", title=letter.title, letter=letter.text)
-            dispatcher.utter_message(json_message=letter.payload(language))
+            dispatcher.utter_message(json_message=letter.payload())
         return reset

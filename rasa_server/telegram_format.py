@@ -138,11 +138,6 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def visible_length(markup: str) -> int:
-    """Length of the text a user sees, as Telegram measures it against its limit."""
-    return _units(to_plain(markup))
-
-
 # Preferred places to cut, best first; a cut is taken only if it keeps at least half a message before it.
 _CUT_PREFERENCE = ("paragraph", "line", "sentence", "space")
 

@@ -18,8 +18,8 @@ class Letter:
     text: str  # the French letter, with [placeholders]
     source: str
 
-    def payload(self, lang: str) -> dict[str, str]:
-        """The custom payload the web widget and Telegram render as a letter to copy."""
+    def payload(self) -> dict[str, str]:
+        """The custom payload the web widget and Telegram render as a letter to copy (the letter is French)."""
         return {"type": "letter", "lang": "fr", "title": self.title, "text": self.text}
 
 

@@ -363,16 +363,12 @@ class Retriever:
     def threshold(self, lang: str) -> float:
         return self.tuning.thresholds[lang]
 
-    def answer(
-        self, query: str, lang: str, intent: str | None = None, *, entities: list[dict] | None = None,
-        topic: str | None = None,
-    ) -> Answer:
+    def answer(self, query: str, lang: str, *, topic: str | None = None) -> Answer:
         """Answer from the user's language; from the other language only when nothing in the user's fits and the
         passage's article exists only in that other language.
 
         ``topic``: the doc_id of the article the previous answer came from; a follow-up question ("how much does
         one cost per month?") then leans towards that article (``topic_boost`` in tuning.json).
-        ``intent`` and ``entities`` (the NLU's) are accepted for an NLU prior and not used: see docs/retrieval.md.
         """
         ranked = self.rank(query, lang, topic=topic)
         best = ranked[0][1] if ranked else 0.0

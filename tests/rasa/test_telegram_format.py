@@ -24,9 +24,13 @@ from rasa_server.telegram_format import (
     split_html,
     to_html,
     to_plain,
-    visible_length,
 )
 from rasa_server.telegram_updates import command_message, language_hint, parse_update
+
+
+def visible_length(markup: str) -> int:
+    """Length of the text a user sees, as Telegram measures it against its limit (UTF-16 code units)."""
+    return len(to_plain(markup).encode("utf-16-le")) // 2
 
 
 def parse(markup: str) -> tuple[str, list[dict]]:

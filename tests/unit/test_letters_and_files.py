@@ -22,7 +22,7 @@ def test_each_letter_is_the_french_text_block_of_its_article(letter_id, lang):
     article_text = (KNOWLEDGE / "fr" / f"{letter_id}.md").read_text(encoding="utf-8")
     assert letter.text in article_text and "```" not in letter.text
     assert letter.text.startswith("[NOM Prénom]") and "Madame, Monsieur" in letter.text
-    payload = letter.payload(lang)
+    payload = letter.payload()
     assert payload == {"type": "letter", "lang": "fr", "title": letter.title, "text": letter.text}
     title_line = next(line for line in (KNOWLEDGE / lang / f"{letter_id}.md").read_text().splitlines() if line.startswith("title:"))
     assert letter.title in title_line

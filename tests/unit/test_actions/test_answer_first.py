@@ -29,8 +29,8 @@ class FakeRetriever:
         self.answer_value = answer
         self.calls: list[tuple] = []
 
-    def answer(self, query, lang, intent=None, topic=None):
-        self.calls.append((query, lang, intent) if topic is None else (query, lang, intent, topic))
+    def answer(self, query, lang, *, topic=None):
+        self.calls.append((query, lang) if topic is None else (query, lang, topic))
         return self.answer_value
 
     def article(self, doc_id, lang):
@@ -55,7 +55,7 @@ async def test_confident_answer_sends_passage_citation_and_related_buttons(dispa
     tracker = make_tracker("How do I order my carte vitale?", intent="ask_knowledge", slots={"language": "en"})
     events = await answer_first.ActionAnswerFirst().run(dispatcher, tracker, {})
 
-    assert fake.calls == [("How do I order my carte vitale?", "en", "ask_knowledge")]
+    assert fake.calls == [("How do I order my carte vitale?", "en")]
     assert responses(dispatcher) == ["utter_knowledge_answer", None, "utter_knowledge_related"]
     answer = dispatcher.messages[0]
     assert answer["passage"] == "Passage about carte-vitale." and answer["source_url"] == "https://www.ameli.fr/carte-vitale"
@@ -99,7 +99,7 @@ async def test_a_slow_search_does_not_hold_up_other_conversations(dispatcher, us
     fake = use_retriever(Answer(True, hit("carte-vitale")))
     started, release = threading.Event(), threading.Event()
 
-    def slow_answer(query, lang, intent=None, topic=None):
+    def slow_answer(query, lang, *, topic=None):
         started.set()
         release.wait(timeout=5)
         return fake.answer_value
@@ -210,7 +210,7 @@ async def test_yes_to_the_offer_opens_the_offered_form(dispatcher, use_retriever
 async def test_a_follow_up_is_asked_about_the_previous_topic(dispatcher, use_retriever):
     fake = use_retriever(Answer(True, hit("mutuelle")))
     answers = {"how much does one cost per month?": Answer(False, None, score=0.2)}
-    fake.answer = lambda query, lang, intent=None, topic=None: (
+    fake.answer = lambda query, lang, *, topic=None: (
         fake.calls.append((query, topic)), answers.get(query, fake.answer_value))[1]
     tracker = make_tracker("how much does one cost per month?", intent="ask_cost",
                            slots={"language": "en", "knowledge_topic": "mutuelle"})

@@ -216,7 +216,7 @@ class FakeRetriever:
     def search(self, query, lang=None, k=5, method="hybrid"):
         return []
 
-    def answer(self, query, lang, intent=None, **context):
+    def answer(self, query, lang, **context):
         from bot.retrieval import Answer
 
         return Answer(confident=False, hit=None, score=0.1)
