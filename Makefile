@@ -4,11 +4,12 @@ SHELL := /bin/bash
 
 RASA_VENV := .venv/rasa/.requirements.sha256
 ACTIONS_VENV := .venv/actions/.requirements.sha256
+LINT_VENV := .venv/lint/.requirements.sha256
 MODEL := models/expat-sante.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 ENV := source scripts/env.sh &&
 
-.PHONY: help install index train web run test eval bench audit clean telegram-webhook telegram-poll
+.PHONY: help install index train web run test lint check eval bench audit clean telegram-webhook telegram-poll
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,6 +21,9 @@ $(RASA_VENV): requirements/rasa.txt scripts/venv.sh
 
 $(ACTIONS_VENV): requirements/actions.txt scripts/venv.sh
 	@scripts/venv.sh actions 3.11 requirements/actions.txt
+
+$(LINT_VENV): requirements/lint.txt scripts/venv.sh
+	@scripts/venv.sh lint 3.11 requirements/lint.txt
 
 index: $(ACTIONS_VENV) ## Build the knowledge index if the knowledge or the embedding model changed
 	@$(ENV) .venv/actions/bin/python -m bot index
@@ -35,8 +39,14 @@ web: ## Build the web widget into web/dist (npm ci from web/package-lock.json; n
 run: install index train web ## Start everything: action server, rasa server (REST, socket.io), web demo page; Ctrl-C stops all
 	@scripts/run.sh
 
-test: install index train web ## Run the whole test suite (unit, rasa-side, validation, stories, integration, web widget)
+test: install $(LINT_VENV) index train web ## Run the whole test suite (lint and types first, unit, rasa-side, validation, stories, integration, web widget, scale-out)
 	@scripts/test.sh
+
+lint: install $(LINT_VENV) web ## Linters and type checks: ruff, mypy (both sides), eslint (the first stage of make test)
+	@scripts/lint.sh
+
+check: lint ## Everyday check in under two minutes: lint and types, then the action-side unit tests
+	@$(ENV) .venv/actions/bin/python -m pytest tests/unit -q -p no:cacheprovider
 
 eval: install index train ## Quality on the held-out sets: retrieval (R@1, R@3, MRR per language and method), NLU (F1), reply language, end-to-end conversations through REST (facts in the reply, dead ends, language; starts the servers if none answers)
 	@$(ENV) .venv/actions/bin/python -m bot eval

@@ -22,8 +22,8 @@ logger = logging.getLogger("actions")
 
 def warm_up() -> None:
     """Load everything a first request needs: the retriever (index, embedding model, lemmatisers), language id."""
-    from bot.understanding.language import identify
     from bot.retrieval import get_retriever
+    from bot.understanding.language import identify
 
     # No silent rebuild here: a missing or stale index stops the start-up with a message naming the fix.
     get_retriever(build=False).search("carte vitale", k=1)
@@ -48,8 +48,9 @@ def build_app() -> Sanic:
 def main() -> None:
     settings = get_settings()  # a value that cannot be used stops the start-up here, naming the variable
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)-8s %(name)s - %(message)s")
-    build_app().run(host=settings.action_host, port=settings.action_port, single_process=True, access_log=False,
-                    motd=False)
+    build_app().run(
+        host=settings.action_host, port=settings.action_port, single_process=True, access_log=False, motd=False
+    )
 
 
 if __name__ == "__main__":

@@ -30,6 +30,10 @@ from bot.guidance.cost import (
     recognise_care,
 )
 from bot.guidance.enrolment import situations
+from bot.guidance.routing import FLOWS, Message, Plan, decide
+from bot.retrieval import Answer, get_retriever
+from bot.safety.urgency import is_urgent
+from bot.text import fold
 from bot.understanding.phrasing import looks_like_question
 from bot.understanding.reading import (
     content_words,
@@ -41,10 +45,6 @@ from bot.understanding.reading import (
     is_switch_request,
     on_topic,
 )
-from bot.retrieval import Answer, get_retriever
-from bot.guidance.routing import FLOWS, Message, Plan, decide
-from bot.safety.urgency import is_urgent
-from bot.text import fold
 
 EMERGENCY_ARTICLE = "emergency-before-enrolment"
 #: How far under the answer threshold the best passage may score and still be given, as "the closest I have".
@@ -93,9 +93,7 @@ async def knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     # about what the conversation is about (the previous answer's article, the user's situation).
     leaning = len(text.split()) <= FOLLOW_UP_WORDS and is_follow_up(text)
     for context in context_articles(tracker, language) if (not plain_confident or leaning) else ():
-        again = await off_the_loop(
-            retriever.answer, f"{context.title}: {text}", language, topic=context.doc_id
-        )
+        again = await off_the_loop(retriever.answer, f"{context.title}: {text}", language, topic=context.doc_id)
         if again.confident and again.hit is not None and (not plain_confident or again.score >= answer.score):
             answer, plain_confident = again, True
             break
@@ -174,7 +172,8 @@ def read_message(tracker: Tracker, answer: Any, refund: Any) -> Message:
         estimate_request=is_estimate_request(text),
         can_estimate=bool(fields.get("care")) and not {"care", "price", "basket", "device_class"} & set(missing),
         estimate_complete=bool(fields.get("care")) and not missing,
-        delete_request=latest_intent(tracker) == "delete_my_data" and (not text or bool(DELETE_WORDS.search(fold(text)))),
+        delete_request=latest_intent(tracker) == "delete_my_data"
+        and (not text or bool(DELETE_WORDS.search(fold(text)))),
         refund_question=refund is not None,
         active_loop=loop,
         offered_flow=tracker.get_slot("offered_flow"),
@@ -186,8 +185,9 @@ def read_message(tracker: Tracker, answer: Any, refund: Any) -> Message:
 def _switch_request(tracker: Tracker, text: str) -> bool:
     """A request to change the conversation's language: a language button, "in English please", or the NLU's
     switch_language for a short statement ("change language"); never a question that mentions a language."""
-    if latest_intent(tracker) == "switch_language" and (not text or (not looks_like_question(text)
-                                                                     and content_words(text) <= 4)):
+    if latest_intent(tracker) == "switch_language" and (
+        not text or (not looks_like_question(text) and content_words(text) <= 4)
+    ):
         return True
     return bool(text) and is_switch_request(text)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
 
 from bot.settings import get_settings
-
 
 T = TypeVar("T")
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions.common import UrgencyFirst, read_answer, user_language, warn_if_urgent
@@ -121,9 +121,7 @@ class ValidateCostForm(UrgencyFirst, FormValidationAction):
         # Only the amounts that change: a SlotSet counts, for Rasa's form, as an answer validated, so setting the
         # same amounts again would keep the form from giving way to a question or an emergency it cannot use.
         return events + [
-            SlotSet(slot, value)
-            for slot, value in zip(PRICE_OPTION_SLOTS, options)
-            if tracker.get_slot(slot) != value
+            SlotSet(slot, value) for slot, value in zip(PRICE_OPTION_SLOTS, options) if tracker.get_slot(slot) != value
         ]
 
     def validate_care(
@@ -137,8 +135,9 @@ class ValidateCostForm(UrgencyFirst, FormValidationAction):
         price = parse_price(_number_or_text(value), bare_number=True)
         if price is None:
             return read_answer("price", None, dispatcher, tracker)
-        return _if_calculator_accepts("price", price, {"care": tracker.get_slot("care") or "gp", "price": price},
-                                      dispatcher, tracker)
+        return _if_calculator_accepts(
+            "price", price, {"care": tracker.get_slot("care") or "gp", "price": price}, dispatcher, tracker
+        )
 
     def validate_medecin_traitant(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -164,8 +163,9 @@ class ValidateCostForm(UrgencyFirst, FormValidationAction):
         level = parse_mutuelle(_number_or_text(value), answering=True)
         if level is None:
             return read_answer("mutuelle", None, dispatcher, tracker)
-        return _if_calculator_accepts("mutuelle", level, {"care": "gp", "price": "30", "mutuelle": level},
-                                      dispatcher, tracker)
+        return _if_calculator_accepts(
+            "mutuelle", level, {"care": "gp", "price": "30", "mutuelle": level}, dispatcher, tracker
+        )
 
 
 def _if_calculator_accepts(

@@ -10,7 +10,8 @@ médecin traitant and mutuelle at once, so the forms only ask what is missing. V
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -21,8 +22,8 @@ from actions.language import language_events
 from bot.guidance.checklist import parse_residence, recognise_nationality
 from bot.guidance.cost import extract_cost_fields, parse_basket, parse_device_class
 from bot.guidance.enrolment import recognise_situation
-from bot.understanding.phrasing import looks_like_question
 from bot.guidance.stalled_file import parse_since, recognise_status
+from bot.understanding.phrasing import looks_like_question
 
 #: Messages that belong to a flow: read for every field of the form. Inside a form, a message of another intent is
 #: read only for the question just asked, and only when it is a statement (see field_events).

@@ -5,7 +5,6 @@ reply did not already ask (bot/guidance/routing.py)."""
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml

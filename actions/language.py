@@ -8,9 +8,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.common import latest_entity, latest_intent, latest_text
+from bot.settings import get_settings
 from bot.understanding.language import choose_language
 from bot.understanding.reading import is_switch_request, requested_language
-from bot.settings import get_settings
 
 
 def explicit_language(tracker: Tracker) -> str | None:

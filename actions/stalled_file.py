@@ -11,8 +11,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import UrgencyFirst, read_answer, text_answer, user_language, warn_if_urgent
 from bot.guidance.letters import load_letter
-from bot.settings import get_settings
 from bot.guidance.stalled_file import advice, parse_since, recognise_status
+from bot.settings import get_settings
 
 FILE_SLOTS = ("file_status", "file_since")
 

@@ -56,17 +56,26 @@ def timed(cmd: list[str], log: Path, **env: str) -> float:
 def our_bot(workdir: Path, logdir: Path) -> Bot:
     action_port, rasa_port = free_port(), free_port()
     env = offline_env(
-        ACTION_PORT=str(action_port), ACTION_HOST="127.0.0.1", RASA_PORT=str(rasa_port),
+        ACTION_PORT=str(action_port),
+        ACTION_HOST="127.0.0.1",
+        RASA_PORT=str(rasa_port),
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
-        TRACKER_DIALECT="sqlite", TRACKER_DB=str(workdir / "tracker.db"), LOG_LEVEL="WARNING",
+        TRACKER_DIALECT="sqlite",
+        TRACKER_DB=str(workdir / "tracker.db"),
+        LOG_LEVEL="WARNING",
         # Fresh conversations at full speed would hit the per-sender limit: the bench measures the dialogue.
         RATE_LIMIT_PER_MINUTE="0",
     )
     model = get_settings().rasa_model
     return Bot(
-        "ours", ROOT, logdir, action_cmd=[str(ACTIONS_PYTHON), "-m", "actions"],
+        "ours",
+        ROOT,
+        logdir,
+        action_cmd=[str(ACTIONS_PYTHON), "-m", "actions"],
         rasa_args=["--model", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-        env=env, action_port=action_port, rasa_port=rasa_port,
+        env=env,
+        action_port=action_port,
+        rasa_port=rasa_port,
     )
 
 
@@ -97,8 +106,14 @@ def retrieval_latency(logdir: Path) -> str | None:
     if not RETRIEVAL_SCRIPT.exists():
         return None
     progress("retrieval-only latency (scripts/bench_retrieval.py)")
-    completed = subprocess.run([str(ACTIONS_PYTHON), str(RETRIEVAL_SCRIPT)], cwd=ROOT, env=offline_env(),
-                               capture_output=True, text=True, timeout=600)
+    completed = subprocess.run(
+        [str(ACTIONS_PYTHON), str(RETRIEVAL_SCRIPT)],
+        cwd=ROOT,
+        env=offline_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     (logdir / "retrieval.log").write_text(completed.stdout + completed.stderr)
     if completed.returncode != 0:
         return f"scripts/bench_retrieval.py failed (exit {completed.returncode}); see var/bench/logs/retrieval.log"
@@ -108,15 +123,31 @@ def retrieval_latency(logdir: Path) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", default=settings.bench_quick,
-                        help="small counts, for development (also BENCH_QUICK=1)")
-    parser.add_argument("--skip-builds", action="store_true", default=settings.bench_skip_builds,
-                        help="do not time training and index builds (also BENCH_SKIP_BUILDS=1)")
-    parser.add_argument("--budget", type=float, default=settings.bench_budget_s,
-                        help="seconds after which a load stops sending, twice that for 100-turn conversations "
-                        "(also BENCH_BUDGET_S; default 150)")
-    parser.add_argument("--from-json", type=Path, metavar="RESULTS",
-                        help="only rewrite the markdown from a saved var/bench/results.json (no measuring)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=settings.bench_quick,
+        help="small counts, for development (also BENCH_QUICK=1)",
+    )
+    parser.add_argument(
+        "--skip-builds",
+        action="store_true",
+        default=settings.bench_skip_builds,
+        help="do not time training and index builds (also BENCH_SKIP_BUILDS=1)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=settings.bench_budget_s,
+        help="seconds after which a load stops sending, twice that for 100-turn conversations "
+        "(also BENCH_BUDGET_S; default 150)",
+    )
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        metavar="RESULTS",
+        help="only rewrite the markdown from a saved var/bench/results.json (no measuring)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     args.out = args.out.resolve()
@@ -143,12 +174,27 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
             progress("our training (rasa train --force into a temporary directory)")
             results["builds"]["ours train"] = timed(
-                [str(RASA_BIN), "train", "--domain", "domain.yml", "--data", "data", "--config", "config.yml",
-                 "--out", tmp, "--force"], logdir / "ours-train.log")
+                [
+                    str(RASA_BIN),
+                    "train",
+                    "--domain",
+                    "domain.yml",
+                    "--data",
+                    "data",
+                    "--config",
+                    "config.yml",
+                    "--out",
+                    tmp,
+                    "--force",
+                ],
+                logdir / "ours-train.log",
+            )
             progress("our index build (python -m bot index --force into a temporary INDEX_DIR)")
             results["builds"]["ours index"] = timed(
-                [str(ACTIONS_PYTHON), "-m", "bot", "index", "--force"], logdir / "ours-index.log",
-                INDEX_DIR=str(Path(tmp) / "index"))
+                [str(ACTIONS_PYTHON), "-m", "bot", "index", "--force"],
+                logdir / "ours-index.log",
+                INDEX_DIR=str(Path(tmp) / "index"),
+            )
     results["retrieval"] = retrieval_latency(logdir)
 
     reference = reference_bot.bot(workdir / "reference", logdir)

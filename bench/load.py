@@ -89,8 +89,9 @@ async def _user(session, url, messages, scenario, user, result, prefix, deadline
                 result.errors += 1
 
 
-async def run_scenario(base_url: str, messages: list[str], scenario: Scenario, timeout: float = 120,
-                       budget: float = math.inf) -> LoadResult:
+async def run_scenario(
+    base_url: str, messages: list[str], scenario: Scenario, timeout: float = 120, budget: float = math.inf
+) -> LoadResult:
     """Play the scenario against a rasa server's REST channel and collect per-message latencies (seconds).
 
     After `budget` seconds no virtual user sends another message (the run is cut short, and says so), which keeps
@@ -103,8 +104,10 @@ async def run_scenario(base_url: str, messages: list[str], scenario: Scenario, t
         started = time.perf_counter()
         deadline = started + budget
         await asyncio.gather(
-            *(_user(session, url, messages, scenario, user, result, f"bench-{scenario.name}", deadline)
-              for user in range(scenario.users))
+            *(
+                _user(session, url, messages, scenario, user, result, f"bench-{scenario.name}", deadline)
+                for user in range(scenario.users)
+            )
         )
         result.wall_seconds = time.perf_counter() - started
     return result

@@ -76,18 +76,38 @@ def main() -> None:
         try:
             asyncio.run(warm_up(bot.url, messages))
             spies = {
-                role: subprocess.Popen([str(PY_SPY), "record", "--pid", str(pid), "--duration", str(args.seconds),
-                                        "--rate", "50", "--format", "raw", "--nonblocking",
-                                        "--output", str(logdir / f"{role}.txt")],
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                role: subprocess.Popen(
+                    [
+                        str(PY_SPY),
+                        "record",
+                        "--pid",
+                        str(pid),
+                        "--duration",
+                        str(args.seconds),
+                        "--rate",
+                        "50",
+                        "--format",
+                        "raw",
+                        "--nonblocking",
+                        "--output",
+                        str(logdir / f"{role}.txt"),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 for role, pid in bot.pids().items()
             }
             started = time.monotonic()
-            result = asyncio.run(run_scenario(bot.url, messages, Scenario("profile", args.users, 100, args.turns),
-                                              budget=args.seconds - 2))
-            print(f"load: {len(result.latencies)} messages in {time.monotonic() - started:.0f} s, "
-                  f"{result.throughput:.1f} msg/s, p50 {result.percentile(50) * 1000:.0f} ms, "
-                  f"p95 {result.percentile(95) * 1000:.0f} ms")
+            result = asyncio.run(
+                run_scenario(
+                    bot.url, messages, Scenario("profile", args.users, 100, args.turns), budget=args.seconds - 2
+                )
+            )
+            print(
+                f"load: {len(result.latencies)} messages in {time.monotonic() - started:.0f} s, "
+                f"{result.throughput:.1f} msg/s, p50 {result.percentile(50) * 1000:.0f} ms, "
+                f"p95 {result.percentile(95) * 1000:.0f} ms"
+            )
             for spy in spies.values():
                 spy.wait(timeout=args.seconds + 60)
         finally:

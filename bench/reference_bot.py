@@ -44,14 +44,20 @@ def generate(directory: Path, logdir: Path, reuse: bool = False) -> dict[str, fl
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    times = {"init": _run([str(RASA_BIN), "init", "--no-prompt", "--init-dir", str(directory)], directory,
-                          logdir / "reference-init.log")}
+    times = {
+        "init": _run(
+            [str(RASA_BIN), "init", "--no-prompt", "--init-dir", str(directory)],
+            directory,
+            logdir / "reference-init.log",
+        )
+    }
     shutil.copy(TEMPLATE / "actions.py", directory / "actions" / "actions.py")
     shutil.copy(TEMPLATE / "rules.yml", directory / "data" / "rules.yml")
     with (directory / "domain.yml").open("a", encoding="utf-8") as domain:
         domain.write("\nactions:\n  - action_hello_world\n")
     times["train"] = _run(
-        [str(RASA_BIN), "train", "--force", "--out", "models", "--fixed-model-name", MODEL_NAME], directory,
+        [str(RASA_BIN), "train", "--force", "--out", "models", "--fixed-model-name", MODEL_NAME],
+        directory,
         logdir / "reference-train.log",
     )
     stamp.write_text(_template_hash())
@@ -63,8 +69,12 @@ def bot(directory: Path, logdir: Path) -> Bot:
     action_port, rasa_port = free_port(), free_port()
     (directory / "endpoints.yml").write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
     return Bot(
-        "reference", directory, logdir,
+        "reference",
+        directory,
+        logdir,
         action_cmd=[str(ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
         rasa_args=["--model", str(directory / "models" / f"{MODEL_NAME}.tar.gz"), "--endpoints", "endpoints.yml"],
-        env=offline_env(PYTHONPATH=str(directory)), action_port=action_port, rasa_port=rasa_port,
+        env=offline_env(PYTHONPATH=str(directory)),
+        action_port=action_port,
+        rasa_port=rasa_port,
     )

@@ -16,18 +16,29 @@ FINDINGS = Path(__file__).resolve().parent / "findings.md"
 def row(bot: str, result: LoadResult) -> dict:
     scenario = result.scenario
     return {
-        "bot": bot, "scenario": scenario.name, "users": scenario.users, "turns": scenario.turns,
-        "messages": len(result.latencies), "planned": scenario.messages, "cut_short": result.cut_short,
-        "errors": result.errors, "empty": result.empty_replies,
-        "seconds": result.wall_seconds, "throughput": result.throughput,
-        "p50_ms": result.percentile(50) * 1000, "p95_ms": result.percentile(95) * 1000,
-        "p99_ms": result.percentile(99) * 1000, "max_ms": result.percentile(100) * 1000,
+        "bot": bot,
+        "scenario": scenario.name,
+        "users": scenario.users,
+        "turns": scenario.turns,
+        "messages": len(result.latencies),
+        "planned": scenario.messages,
+        "cut_short": result.cut_short,
+        "errors": result.errors,
+        "empty": result.empty_replies,
+        "seconds": result.wall_seconds,
+        "throughput": result.throughput,
+        "p50_ms": result.percentile(50) * 1000,
+        "p95_ms": result.percentile(95) * 1000,
+        "p99_ms": result.percentile(99) * 1000,
+        "max_ms": result.percentile(100) * 1000,
     }
 
 
 def summary(r: dict) -> str:
-    return (f"{r['throughput']:.1f} msg/s, p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, "
-            f"p99 {r['p99_ms']:.0f} ms, {r['errors']} errors")
+    return (
+        f"{r['throughput']:.1f} msg/s, p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms, "
+        f"p99 {r['p99_ms']:.0f} ms, {r['errors']} errors"
+    )
 
 
 def _cpu_model() -> str:
@@ -40,8 +51,9 @@ def _cpu_model() -> str:
 def _busiest_processes(count: int = 5) -> list[str]:
     """What else was using the CPU when the run started (other engineers' jobs on a shared machine)."""
     try:
-        out = subprocess.run(["ps", "-eo", "pcpu,args", "--sort=-pcpu", "--no-headers"], capture_output=True,
-                             text=True, timeout=10).stdout
+        out = subprocess.run(
+            ["ps", "-eo", "pcpu,args", "--sort=-pcpu", "--no-headers"], capture_output=True, text=True, timeout=10
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     busy = []
@@ -53,15 +65,21 @@ def _busiest_processes(count: int = 5) -> list[str]:
 
 
 def machine_info() -> dict:
-    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                     if line.startswith("MemTotal"))
+    memory_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     info = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "cpu": _cpu_model(), "cores": os.cpu_count(),
-        "memory_gb": memory_kb / 2**20, "load_start": os.getloadavg(), "os": platform.platform(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gb": memory_kb / 2**20,
+        "load_start": os.getloadavg(),
+        "os": platform.platform(),
         "busy_at_start": _busiest_processes(),
     }
-    info["summary"] = (f"{info['cpu']}, {info['cores']} cores, {info['memory_gb']:.0f} GB, "
-                       f"load {info['load_start'][0]:.2f}")
+    info["summary"] = (
+        f"{info['cpu']}, {info['cores']} cores, {info['memory_gb']:.0f} GB, load {info['load_start'][0]:.2f}"
+    )
     return info
 
 
@@ -85,8 +103,17 @@ def targets(results: dict) -> list[dict]:
             continue
         ratio = ours[key] / ref[key]
         met = None if bound is None else (ratio <= bound if sign == "≤" else ratio >= bound)
-        out.append({"label": label, "key": key, "ours": ours[key], "reference": ref[key], "ratio": ratio,
-                    "target": "—" if bound is None else f"{sign} {bound}", "met": met})
+        out.append(
+            {
+                "label": label,
+                "key": key,
+                "ours": ours[key],
+                "reference": ref[key],
+                "ratio": ratio,
+                "target": "—" if bound is None else f"{sign} {bound}",
+                "met": met,
+            }
+        )
     return out
 
 
@@ -96,8 +123,11 @@ def _value(key: str, value: float) -> str:
 
 def target_lines(results: dict) -> list[str]:
     verdict = {None: "", True: "MET", False: "NOT MET"}
-    return [f"{t['label']}: ours {_value(t['key'], t['ours'])}, reference {_value(t['key'], t['reference'])}, "
-            f"ratio {t['ratio']:.2f} (target {t['target']}) {verdict[t['met']]}" for t in targets(results)]
+    return [
+        f"{t['label']}: ours {_value(t['key'], t['ours'])}, reference {_value(t['key'], t['reference'])}, "
+        f"ratio {t['ratio']:.2f} (target {t['target']}) {verdict[t['met']]}"
+        for t in targets(results)
+    ]
 
 
 def markdown(results: dict, scenarios: list) -> str:
@@ -124,50 +154,80 @@ def markdown(results: dict, scenarios: list) -> str:
     ]
     if m["busy_at_start"]:
         lines.append("- Other processes using the CPU at start: " + "; ".join(f"`{p}`" for p in m["busy_at_start"]))
-    lines += ["", "## Targets (ours ÷ reference, same run)", "",
-              "| Measure | Ours | Reference | Ratio | Target | Met |", "|---|---:|---:|---:|---:|---|"]
+    lines += [
+        "",
+        "## Targets (ours ÷ reference, same run)",
+        "",
+        "| Measure | Ours | Reference | Ratio | Target | Met |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
     for t in targets(results):
         met = "—" if t["met"] is None else "yes" if t["met"] else "**no**"
-        lines.append(f"| {t['label']} | {_value(t['key'], t['ours'])} | {_value(t['key'], t['reference'])} | "
-                     f"{t['ratio']:.2f} | {t['target']} | {met} |")
+        lines.append(
+            f"| {t['label']} | {_value(t['key'], t['ours'])} | {_value(t['key'], t['reference'])} | "
+            f"{t['ratio']:.2f} | {t['target']} | {met} |"
+        )
     lines += [
-        "", "## REST latency and throughput", "",
+        "",
+        "## REST latency and throughput",
+        "",
         "| Bot | Load | Users | Turns / conversation | Messages | Errors | msg/s | p50 ms | p95 ms | p99 ms | max ms |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results["rows"]:
         messages = f"{r['messages']} of {r['planned']} (time budget)" if r.get("cut_short") else r["messages"]
-        lines.append(f"| {r['bot']} | {r['scenario']} | {r['users']} | {r['turns']} | {messages} | "
-                     f"{r['errors'] + r['empty']} | {r['throughput']:.1f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
-                     f"{r['p99_ms']:.0f} | {r['max_ms']:.0f} |")
-    lines += ["", "A load stops sending after its time budget (`--budget`, BENCH_BUDGET_S) so that the whole run stays",
-              "bounded; \"of N (time budget)\" marks a load that did not send all its messages.", "",
-              "Errors counts failed requests and empty replies. Messages: bench/messages.yml (ours: English and",
-              "French greetings, knowledge questions answered by retrieval, thanks, language switches; the reference:",
-              "its own intents, two messages in ten calling its custom action). Ours runs as `make run` starts it",
-              "(endpoints.yml: SQLite tracker store) but with RATE_LIMIT_PER_MINUTE=0, since virtual users send faster",
-              "than the per-conversation limit allows; the reference keeps rasa init's in-memory tracker store.", "",
-              "## Memory (peak resident set during the loads, process and children)", "",
-              "| Bot | rasa server MB | action server MB |", "|---|---:|---:|"]
+        lines.append(
+            f"| {r['bot']} | {r['scenario']} | {r['users']} | {r['turns']} | {messages} | "
+            f"{r['errors'] + r['empty']} | {r['throughput']:.1f} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | "
+            f"{r['p99_ms']:.0f} | {r['max_ms']:.0f} |"
+        )
+    lines += [
+        "",
+        "A load stops sending after its time budget (`--budget`, BENCH_BUDGET_S) so that the whole run stays",
+        'bounded; "of N (time budget)" marks a load that did not send all its messages.',
+        "",
+        "Errors counts failed requests and empty replies. Messages: bench/messages.yml (ours: English and",
+        "French greetings, knowledge questions answered by retrieval, thanks, language switches; the reference:",
+        "its own intents, two messages in ten calling its custom action). Ours runs as `make run` starts it",
+        "(endpoints.yml: SQLite tracker store) but with RATE_LIMIT_PER_MINUTE=0, since virtual users send faster",
+        "than the per-conversation limit allows; the reference keeps rasa init's in-memory tracker store.",
+        "",
+        "## Memory (peak resident set during the loads, process and children)",
+        "",
+        "| Bot | rasa server MB | action server MB |",
+        "|---|---:|---:|",
+    ]
     for bot in ("reference", "ours"):
         r = next((r for r in results["rows"] if r["bot"] == bot), None)
         if r:
             lines.append(f"| {bot} | {r['rss_rasa_mb']:.0f} | {r['rss_actions_mb']:.0f} |")
     lines += ["", "## Build times", "", "| Step | Seconds |", "|---|---:|"]
-    names = {"ours train": "our training (`rasa train --force`, temporary output)",
-             "ours index": "our index build (`python -m bot index --force`, temporary INDEX_DIR)",
-             "reference init": "reference `rasa init --no-prompt` (includes its first training)",
-             "reference train": "reference training with the custom action (`rasa train --force`)"}
+    names = {
+        "ours train": "our training (`rasa train --force`, temporary output)",
+        "ours index": "our index build (`python -m bot index --force`, temporary INDEX_DIR)",
+        "reference init": "reference `rasa init --no-prompt` (includes its first training)",
+        "reference train": "reference training with the custom action (`rasa train --force`)",
+    }
     for key, seconds in results["builds"].items():
         lines.append(f"| {names.get(key, key)} | {seconds:.1f} |")
     if not results["builds"]:
         lines.append("| (not timed in this run: --skip-builds or reused reference) | |")
     lines += ["", "## Retrieval only", ""]
-    lines += (["```", results["retrieval"], "```"] if results.get("retrieval") else
-              ["Not measured: `scripts/bench_retrieval.py` (the retrieval measure this reuses) was not in the tree."])
+    lines += (
+        ["```", results["retrieval"], "```"]
+        if results.get("retrieval")
+        else ["Not measured: `scripts/bench_retrieval.py` (the retrieval measure this reuses) was not in the tree."]
+    )
     if FINDINGS.exists():
         lines += ["", FINDINGS.read_text(encoding="utf-8").strip()]
-    lines += ["", "## Reproduce", "", "```sh",
-              "make bench                 # full run, about 15-20 minutes; writes this file",
-              "BENCH_QUICK=1 make bench   # small counts, for development", "```", ""]
+    lines += [
+        "",
+        "## Reproduce",
+        "",
+        "```sh",
+        "make bench                 # full run, about 15-20 minutes; writes this file",
+        "BENCH_QUICK=1 make bench   # small counts, for development",
+        "```",
+        "",
+    ]
     return "\n".join(lines)

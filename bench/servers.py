@@ -35,7 +35,7 @@ class MemorySampler:
 
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = pids
-        self.peak = {name: 0 for name in pids}
+        self.peak = dict.fromkeys(pids, 0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -45,7 +45,7 @@ class MemorySampler:
                 self.peak[name] = max(self.peak[name], rss_bytes(pid))
             self._stop.wait(0.5)
 
-    def __enter__(self) -> "MemorySampler":
+    def __enter__(self) -> MemorySampler:
         self._thread.start()
         return self
 
@@ -57,8 +57,17 @@ class MemorySampler:
 class Bot:
     """One assistant under test: its action server and its rasa server (REST), started in that order."""
 
-    def __init__(self, name: str, workdir: Path, logdir: Path, action_cmd: list[str], rasa_args: list[str],
-                 env: dict[str, str], action_port: int, rasa_port: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        workdir: Path,
+        logdir: Path,
+        action_cmd: list[str],
+        rasa_args: list[str],
+        env: dict[str, str],
+        action_port: int,
+        rasa_port: int,
+    ) -> None:
         self.name = name
         self.workdir = workdir
         self.logdir = logdir
@@ -75,8 +84,7 @@ class Bot:
 
     def _start(self, role: str, cmd: list[str], ready_url: str, timeout: float) -> None:
         log = self.logdir / f"{self.name}-{role}.log"
-        self.processes[role] = start(cmd, log, self.env, ready_url, cwd=self.workdir, timeout=timeout,
-                                     new_session=True)
+        self.processes[role] = start(cmd, log, self.env, ready_url, cwd=self.workdir, timeout=timeout, new_session=True)
 
     def start(self, timeout: float = 300) -> None:
         self._start("actions", self.action_cmd, f"http://127.0.0.1:{self.action_port}/health", timeout)

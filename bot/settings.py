@@ -16,12 +16,12 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, TypeVar
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,7 +113,7 @@ class Settings:
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     index_dir: Path = PROJECT_ROOT / "var" / "index"
     embedding_model: str = BUNDLED_MODEL
-    retrieval_threshold: Optional[float] = None
+    retrieval_threshold: float | None = None
     default_language: str = "en"
     max_message_chars: int = 2000
     rasa_host: str = "127.0.0.1"
@@ -290,8 +290,9 @@ def _read(environ: Mapping[str, str]) -> tuple[Settings, list[SettingsError]]:
         tracker_dialect=r.raw("TRACKER_DIALECT"),
         tracker_db=r.raw("TRACKER_DB"),
         tracker_retention_days=r.get(RETENTION_VARIABLE, parse_retention_days, d.tracker_retention_days),
-        rate_limit_per_minute=r.get("RATE_LIMIT_PER_MINUTE", _whole("RATE_LIMIT_PER_MINUTE", "a whole number"),
-                                    d.rate_limit_per_minute),
+        rate_limit_per_minute=r.get(
+            "RATE_LIMIT_PER_MINUTE", _whole("RATE_LIMIT_PER_MINUTE", "a whole number"), d.rate_limit_per_minute
+        ),
         rate_limit_redis_url=r.get("RATE_LIMIT_REDIS_URL", _redis_url, ""),
         telegram_token=r.raw("TELEGRAM_TOKEN"),
         telegram_secret_token=r.raw("TELEGRAM_SECRET_TOKEN"),
@@ -304,7 +305,7 @@ def _read(environ: Mapping[str, str]) -> tuple[Settings, list[SettingsError]]:
     return settings, r.problems
 
 
-def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """The settings from ``environ`` (default: the process environment), read now; raises on a value that cannot
     be used: that problem's own error when it is the only one (e.g. RetentionSettingError), else one SettingsError
     listing them all."""
@@ -316,7 +317,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
     return settings
 
 
-def settings_problems(environ: Optional[Mapping[str, str]] = None) -> list[str]:
+def settings_problems(environ: Mapping[str, str] | None = None) -> list[str]:
     """Every value that cannot be used, one message each (empty when all are fine): what the preflight reports."""
     problems = _read(os.environ if environ is None else environ)[1]
     return [message for problem in problems for message in problem.problems]
@@ -330,6 +331,7 @@ def get_settings() -> Settings:
 
 
 # --- the process environment beyond our settings ------------------------------------------------------------------
+
 
 def is_set(name: str) -> bool:
     """Whether ``name`` has a non-empty value in the process environment now.

@@ -9,7 +9,8 @@ as soon as the failing part is back.
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
@@ -26,7 +27,7 @@ RATE_LIMITED_TRIGGER = "/rate_limited"
 #: Domain response sent when a turn produced no reply.
 APOLOGY_RESPONSE = "utter_technical_problem"
 
-_limiter: Optional[RateLimiter] = None
+_limiter: RateLimiter | None = None
 
 
 def rate_limiter() -> RateLimiter:

@@ -21,7 +21,8 @@ import json
 import logging
 import math
 import time
-from typing import Any, Callable, Optional, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -38,15 +39,14 @@ EXPIRY_MARGIN_SECONDS = 60
 class AtomicRedisLockStore(RedisLockStore):
     """Rasa's ticket operations as Redis transactions: patch 'atomic-lock-store' (rasa_server/patches.py)."""
 
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+    def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
         """Built by Rasa from the endpoints' ``lock_store`` section (``endpoint_config``), or directly from the same
         keyword arguments as ``RedisLockStore`` (``host``, ``port``, ``db``, ``password``, ``key_prefix``, …)."""
         if endpoint_config is not None:
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
         super().__init__(**kwargs)
 
-    def _change(self, conversation_id: str, change: Callable[[Optional[TicketLock]], tuple[Optional[TicketLock], T]]
-                ) -> T:
+    def _change(self, conversation_id: str, change: Callable[[TicketLock | None], tuple[TicketLock | None, T]]) -> T:
         """Apply ``change`` to the stored lock in one transaction: ``change(lock) -> (new lock or None, result)``.
 
         None deletes the key. If another process writes the key between the read and the write, Redis refuses the
@@ -72,7 +72,7 @@ class AtomicRedisLockStore(RedisLockStore):
         return outcome[0]
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        def issue(lock: Optional[TicketLock]) -> tuple[TicketLock, int]:
+        def issue(lock: TicketLock | None) -> tuple[TicketLock, int]:
             lock = lock or TicketLock(conversation_id)
             return lock, lock.issue_ticket(lock_lifetime)
 
@@ -84,7 +84,7 @@ class AtomicRedisLockStore(RedisLockStore):
         return ticket
 
     def update_lock(self, conversation_id: str) -> None:
-        def drop_expired(lock: Optional[TicketLock]) -> tuple[Optional[TicketLock], None]:
+        def drop_expired(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
             if lock is not None:
                 lock.remove_expired_tickets()
             return lock, None
@@ -92,7 +92,7 @@ class AtomicRedisLockStore(RedisLockStore):
         self._change(conversation_id, drop_expired)
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        def finish(lock: Optional[TicketLock]) -> tuple[Optional[TicketLock], None]:
+        def finish(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
             if lock is not None:
                 lock.remove_ticket_for(ticket_number)
             return lock, None

@@ -8,29 +8,30 @@ English or French, else in both).
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from rasa_server.base import guarded
 from bot.safety.guard import TOO_DEEP_REASON, TooDeep, loads_bounded, too_deep_message
 from bot.text import language_code
+from rasa_server.base import guarded
 
 MAX_SENDER_CHARS = 128
 MAX_BODY_BYTES = 256 * 1024
 
 
-def _bad_request(reason: str, message: Optional[str] = None) -> Any:
+def _bad_request(reason: str, message: str | None = None) -> Any:
     body = {"error": "bad_request", "reason": reason}
     if message:
         body["message"] = message
     return response.json(body, status=400)
 
 
-def header_language(request: Request) -> Optional[str]:
+def header_language(request: Request) -> str | None:
     """en or fr when the request's Accept-Language names one of them first, else None."""
     for part in (request.headers.get("accept-language") or "").split(","):
         tag = part.split(";")[0].strip()
@@ -42,7 +43,7 @@ def header_language(request: Request) -> Optional[str]:
     return None
 
 
-def request_problem(request: Request) -> Optional[str]:
+def request_problem(request: Request) -> str | None:
     """Why a webhook request cannot be used, or None when it can."""
     body = request.body or b""
     if len(body) > MAX_BODY_BYTES:

@@ -30,15 +30,16 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 from socketio import packet as sio_packet
 
-from rasa_server.base import _agent, allowed_origins, guarded
 from bot.safety.guard import TOO_DEEP_REASON, TooDeep, loads_bounded, nested_deeper_than, too_deep_message
+from rasa_server.base import _agent, allowed_origins, guarded
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ MAX_SESSION_ID_CHARS = 128
 #: The flag by which Sanic-CORS marks a request as handled (sanic_cors.core.SANIC_CORS_EVALUATED).
 SANIC_CORS_HANDLED = "_sanic_cors_e"
 #: Extra fields of the bot_uttered event of some responses (what the widget does with them: see the docstring).
-RESPONSE_HINTS: Dict[str, Dict[str, Any]] = {
+RESPONSE_HINTS: dict[str, dict[str, Any]] = {
     "utter_data_deleted": {"forget": True},
     "utter_checklist": {"keep": "checklist"},
 }
@@ -87,7 +88,7 @@ def _bounded_json(raw: Any) -> Any:
     return loads_bounded(raw) if isinstance(raw, (str, bytes)) else raw
 
 
-async def conversation_language(sender_id: str) -> Optional[str]:
+async def conversation_language(sender_id: str) -> str | None:
     """The conversation's ``language`` slot, read from the rasa server's tracker store (None when unknown or deleted).
     ``retrieve``, not ``get_or_create_tracker``: a deleted conversation must not be created again."""
     try:
@@ -119,7 +120,7 @@ class CorsHandOffSocketBlueprint(SocketBlueprint):
                 setattr(request.ctx, SANIC_CORS_HANDLED, "1")
 
 
-def _hints(kwargs: Dict[str, Any]) -> Dict[str, Any]:
+def _hints(kwargs: dict[str, Any]) -> dict[str, Any]:
     return dict(RESPONSE_HINTS.get(kwargs.get("utter_action") or "", {}))
 
 
@@ -131,15 +132,18 @@ class WidgetSocketIOOutput(SocketIOOutput):
         await self._send_message(recipient_id, {"text": text.strip(), **_hints(kwargs)})
 
     async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
-        await self._send_message(recipient_id, {
-            "text": text.strip(),
-            "buttons": [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in buttons],
-            **_hints(kwargs),
-        })
+        await self._send_message(
+            recipient_id,
+            {
+                "text": text.strip(),
+                "buttons": [{"title": b.get("title", ""), "payload": b.get("payload", "")} for b in buttons],
+                **_hints(kwargs),
+            },
+        )
 
-    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"custom": json_message})
 
 
@@ -148,7 +152,7 @@ class GuardedSocketIOInput(SocketIOInput):
     def name(cls) -> str:
         return "socketio"
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         return WidgetSocketIOOutput(self.sio, self.bot_message_evt) if self.sio is not None else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -172,10 +176,17 @@ class GuardedSocketIOInput(SocketIOInput):
                 for room in sio.rooms(sid, namespace=self.namespace) or []:
                     if room != sid:
                         language = language or await conversation_language(room)
-                await sio.emit(BAD_REQUEST_EVENT, {
-                    "status": 400, "error": "bad_request", "reason": reason,
-                    "message": too_deep_message(language) if reason == TOO_DEEP_REASON else reason,
-                }, room=sid, namespace=self.namespace)
+                await sio.emit(
+                    BAD_REQUEST_EVENT,
+                    {
+                        "status": 400,
+                        "error": "bad_request",
+                        "reason": reason,
+                        "message": too_deep_message(language) if reason == TOO_DEEP_REASON else reason,
+                    },
+                    room=sid,
+                    namespace=self.namespace,
+                )
 
             async def unreadable_packet(sid: str, *args: Any) -> None:
                 await bad_request(sid, TOO_DEEP_REASON)
@@ -202,8 +213,11 @@ class GuardedSocketIOInput(SocketIOInput):
                     return
                 text = data.get("message", "")
                 message = UserMessage(
-                    text if isinstance(text, str) else None, WidgetSocketIOOutput(sio, self.bot_message_evt),
-                    sender_id, input_channel=self.name(), metadata=metadata if isinstance(metadata, dict) else {},
+                    text if isinstance(text, str) else None,
+                    WidgetSocketIOOutput(sio, self.bot_message_evt),
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=metadata if isinstance(metadata, dict) else {},
                 )
                 await with_widget_output(message)
                 language = await conversation_language(sender_id)

@@ -19,7 +19,8 @@ import asyncio
 import hmac
 import logging
 from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer
@@ -32,8 +33,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from rasa_server.base import guarded
 from bot.safety.guard import loads_bounded
+from rasa_server.base import guarded
 from rasa_server.telegram_config import SECRET_HEADER, TelegramConfig
 from rasa_server.telegram_format import (
     CALLBACK_ANSWER_LIMIT,
@@ -94,11 +95,11 @@ class TelegramOutput(RasaTelegramOutput):
     Bypasses Rasa's ``__init__`` and closes aiogram's private ``_session``: patch 'telegram-output' (patches.py)."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
     def __init__(
-        self, config: TelegramConfig, payloads: Optional[ButtonPayloads] = None, details: Optional[CostDetails] = None
+        self, config: TelegramConfig, payloads: ButtonPayloads | None = None, details: CostDetails | None = None
     ) -> None:
         # Bot.__init__ only checks the token's shape: no network call, no session until the first request.
         Bot.__init__(
@@ -108,15 +109,15 @@ class TelegramOutput(RasaTelegramOutput):
         self.payloads = payloads or ButtonPayloads()
         self.details = details or CostDetails()
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_html(recipient_id, to_html(text or ""))
 
     async def send_text_with_buttons(
         self,
-        recipient_id: Text,
-        text: Text,
-        buttons: List[Dict[Text, Any]],
-        button_type: Optional[Text] = None,
+        recipient_id: str,
+        text: str,
+        buttons: list[dict[str, Any]],
+        button_type: str | None = None,
         **kwargs: Any,
     ) -> None:
         vertical = {"vertical": True, "inline": False}.get(button_type or "")
@@ -124,7 +125,7 @@ class TelegramOutput(RasaTelegramOutput):
         markup = InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
         await self.send_html(recipient_id, to_html(text or "") or BUTTONS_ONLY_TEXT, reply_markup=markup)
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any) -> None:
         # Rasa's version forwards any payload to any Bot API method (even another chat_id): only known shapes here.
         kind = json_message.get("type")
         text = json_message.get("text")
@@ -143,25 +144,23 @@ class TelegramOutput(RasaTelegramOutput):
         else:
             logger.debug("Telegram: custom payload of type %r has no text for this channel; skipped", kind)
 
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         await self._call("sendPhoto", self.send_photo, recipient_id, image)
 
-    async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
+    async def send_attachment(self, recipient_id: str, attachment: str, **kwargs: Any) -> None:
         if isinstance(attachment, str) and attachment.startswith(("https://", "http://")):
             await self._call("sendDocument", self.send_document, recipient_id, attachment)
         else:
             logger.debug("Telegram: attachment that is not a URL skipped")
 
-    async def send_html(
-        self, recipient_id: Text, markup: str, reply_markup: Optional[InlineKeyboardMarkup] = None
-    ) -> None:
+    async def send_html(self, recipient_id: str, markup: str, reply_markup: InlineKeyboardMarkup | None = None) -> None:
         """Sends Telegram HTML as one message or several under the length limit; buttons go under the last one."""
         parts = split_html(markup)
         for number, part in enumerate(parts, start=1):
             keyboard = reply_markup if number == len(parts) else None
             await self._send_part(recipient_id, part, keyboard)
 
-    async def _send_part(self, chat_id: Text, part: str, keyboard: Optional[InlineKeyboardMarkup]) -> None:
+    async def _send_part(self, chat_id: str, part: str, keyboard: InlineKeyboardMarkup | None) -> None:
         try:
             await self._call(
                 "sendMessage",
@@ -196,9 +195,7 @@ class TelegramOutput(RasaTelegramOutput):
                 logger.error("Telegram %s refused: %s", method, self.config.redact(str(error)))
                 return None
             except (telegram_errors.TelegramAPIError, asyncio.TimeoutError) as error:
-                logger.error(
-                    "Telegram %s failed: %s %s", method, type(error).__name__, self.config.redact(str(error))
-                )
+                logger.error("Telegram %s failed: %s %s", method, type(error).__name__, self.config.redact(str(error)))
                 return None
         return None
 
@@ -235,11 +232,11 @@ class TelegramInput(RasaTelegramInput):
     """Webhook for Telegram updates, mounted by Rasa at ``/webhooks/telegram/webhook``."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "telegram"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> TelegramInput:
         if credentials:
             logger.warning(
                 "Telegram: values under the channel in credentials.yml are ignored; set TELEGRAM_* variables instead"
@@ -255,7 +252,7 @@ class TelegramInput(RasaTelegramInput):
         self.debug_mode = False
         self.payloads = ButtonPayloads()
         self.details = CostDetails()
-        self._output: Optional[TelegramOutput] = None
+        self._output: TelegramOutput | None = None
         self._recent_updates: OrderedDict[int, None] = OrderedDict()
         self._recent_limit = recent_updates
         if config.enabled:
@@ -265,7 +262,7 @@ class TelegramInput(RasaTelegramInput):
         else:
             logger.info("Telegram channel disabled (TELEGRAM_TOKEN is not set)")
 
-    def get_output_channel(self) -> Optional[TelegramOutput]:  # type: ignore[override]
+    def get_output_channel(self) -> TelegramOutput | None:  # type: ignore[override]
         """The channel replies go through; None when Telegram is not configured. Never calls Telegram."""
         if self._output is None and self.config.enabled:
             try:
@@ -339,9 +336,7 @@ class TelegramInput(RasaTelegramInput):
                 )
             except Exception as error:  # answered 200 all the same: a redelivered update would fail again
                 # Only the error's type: its message or traceback could quote what the user wrote.
-                logger.error(
-                    "Telegram update %s: handling failed (%s)", update["update_id"], type(error).__name__
-                )
+                logger.error("Telegram update %s: handling failed (%s)", update["update_id"], type(error).__name__)
             return response.json({"ok": True, "handled": True})
 
         @telegram_webhook.listener("after_server_stop")

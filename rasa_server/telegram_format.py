@@ -294,7 +294,7 @@ class CostDetails:
         self._by_key: OrderedDict[str, tuple[str, str]] = OrderedDict()
 
     def key_for(self, details: str, lang: str) -> str:
-        key = DETAILS_PREFIX + hashlib.sha256(f"{lang}\n{details}".encode("utf-8")).hexdigest()[:40]
+        key = DETAILS_PREFIX + hashlib.sha256(f"{lang}\n{details}".encode()).hexdigest()[:40]
         self._by_key[key] = (details, lang)
         self._by_key.move_to_end(key)
         while len(self._by_key) > self._capacity:
@@ -323,8 +323,11 @@ def cost_breakdown(payload: dict) -> str | None:
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 continue
             amount = f"{value:.2f} €"
-        lines.append(f"{_escape(part['label'])} : <b>{_escape(amount)}</b>" if _language(payload) == "fr"
-                     else f"{_escape(part['label'])}: <b>{_escape(amount)}</b>")
+        lines.append(
+            f"{_escape(part['label'])} : <b>{_escape(amount)}</b>"
+            if _language(payload) == "fr"
+            else f"{_escape(part['label'])}: <b>{_escape(amount)}</b>"
+        )
     return "\n".join(lines) or None
 
 

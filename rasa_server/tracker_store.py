@@ -31,7 +31,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Optional, Text
+from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -99,11 +99,11 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
             raise ValueError(f"tracker_store cache_size must be a whole number, 0 or more, got {cache_size!r}")
         self.cache_size = int(str(cache_size).strip())
         # sender id -> ((rows stored, highest row id), tracker as saved or loaded); most recently used last
-        self._cache: OrderedDict[str, tuple[tuple[int, Optional[int]], DialogueStateTracker]] = OrderedDict()
+        self._cache: OrderedDict[str, tuple[tuple[int, int | None], DialogueStateTracker]] = OrderedDict()
         self._cache_lock = threading.Lock()  # the purge runs in a worker thread
         self.purge_interval_seconds = float(purge_interval_seconds)
         self._next_purge = 0.0
-        self._purge_running: Optional[asyncio.Future] = None
+        self._purge_running: asyncio.Future | None = None
         super().__init__(*args, **kwargs)
         if self.engine.dialect.name == "sqlite":
             _tune_sqlite(self.engine)
@@ -125,7 +125,7 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
         await super().save(tracker)
         self._remember(tracker)
 
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         self._purge_if_due()
         kept = self._cached(sender_id)
         if kept is not None:
@@ -135,15 +135,18 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
             self._remember(tracker)
         return self._unless_expired(tracker)
 
-    async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
         self._purge_if_due()
         return self._unless_expired(await super().retrieve_full_tracker(conversation_id))
 
-    def _stored_marker(self, sender_id: str) -> tuple[int, Optional[int]]:
+    def _stored_marker(self, sender_id: str) -> tuple[int, int | None]:
         """(rows stored, highest row id) of ``sender_id``: one indexed query; any write changes it."""
         with self.session_scope() as session:
-            count, highest = session.query(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id)).filter(
-                self.SQLEvent.sender_id == sender_id).one()
+            count, highest = (
+                session.query(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id))
+                .filter(self.SQLEvent.sender_id == sender_id)
+                .one()
+            )
         return int(count), highest
 
     def _remember(self, tracker: DialogueStateTracker) -> None:
@@ -161,10 +164,12 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
         (from the latest SessionStarted's time on, the same comparison as its SQL query), replayed on the domain's
         slots. After a new session began in this turn, the events of the earlier one are not part of it."""
         starts = [event.timestamp for event in tracker.events if isinstance(event, SessionStarted)]
-        events = [event for event in tracker.events if event.timestamp >= max(starts)] if starts else list(tracker.events)
+        events = (
+            [event for event in tracker.events if event.timestamp >= max(starts)] if starts else list(tracker.events)
+        )
         return DialogueStateTracker.from_events(tracker.sender_id, events, self.domain.slots)
 
-    def _cached(self, sender_id: str) -> Optional[DialogueStateTracker]:
+    def _cached(self, sender_id: str) -> DialogueStateTracker | None:
         """A copy of the kept tracker of ``sender_id`` if the database still holds exactly what it was built from."""
         if not self.cache_size:
             return None
@@ -201,7 +206,7 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
-    def retention_cutoff(self) -> Optional[float]:
+    def retention_cutoff(self) -> float | None:
         """Unix time before which stored events are past retention; ``None`` when kept forever."""
         if not self.retention_days:
             return None
@@ -227,8 +232,9 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
             expired = conversations.delete(synchronize_session=False)
             # Rasa reads a conversation from its latest SessionStarted on (same comparison as its event query),
             # so deleting strictly earlier events never changes what it loads or how it counts stored events.
-            old_sessions = session.query(event).filter(event.timestamp < cutoff,
-                                                       event.timestamp < current_session_start)
+            old_sessions = session.query(event).filter(
+                event.timestamp < cutoff, event.timestamp < current_session_start
+            )
             earlier = old_sessions.delete(synchronize_session=False)
             session.commit()
             if expired or earlier:
@@ -242,8 +248,12 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
             logger.exception("the retention purge of the conversation store failed")
             return
         if expired or earlier:
-            logger.info("retention (%d days): deleted %d events of expired conversations and %d events of "
-                        "earlier sessions", self.retention_days, expired, earlier)
+            logger.info(
+                "retention (%d days): deleted %d events of expired conversations and %d events of earlier sessions",
+                self.retention_days,
+                expired,
+                earlier,
+            )
 
     def _purge_if_due(self) -> None:
         """Start the periodic purge in a worker thread when it is due and none is running."""
@@ -254,7 +264,7 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
         self._next_purge = time.monotonic() + self.purge_interval_seconds
         self._purge_running = asyncio.get_running_loop().run_in_executor(None, self._purge_logged)
 
-    def _unless_expired(self, tracker: Optional[DialogueStateTracker]) -> Optional[DialogueStateTracker]:
+    def _unless_expired(self, tracker: DialogueStateTracker | None) -> DialogueStateTracker | None:
         cutoff = self.retention_cutoff()
         if tracker is None or cutoff is None or not tracker.events:
             return tracker
@@ -262,6 +272,9 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
         if last is None or last >= cutoff:
             return tracker
         deleted = self.delete_conversation(tracker.sender_id)
-        logger.info("retention (%d days): deleted an expired conversation on its return (%d stored events)",
-                    self.retention_days, deleted)
+        logger.info(
+            "retention (%d days): deleted an expired conversation on its return (%d stored events)",
+            self.retention_days,
+            deleted,
+        )
         return None

@@ -15,7 +15,8 @@ and before FallbackClassifier).
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterable, List, Optional, Set, Text
+from collections.abc import Iterable
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -32,14 +33,15 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.text import fold, words as text_words
+from bot.text import fold
+from bot.text import words as text_words
 
 VOCABULARY_FILE = "vocabulary.json"
 #: A word is also known when its first STEM_LETTERS letters begin a word seen in training.
 STEM_LETTERS = 4
 
 
-def words(text: str, min_letters: int = 2) -> Set[str]:
+def words(text: str, min_letters: int = 2) -> set[str]:
     """Case-folded words without accents ("Médecin" -> "medecin", "Straße" -> "strasse"); shorter than
     ``min_letters`` ignored."""
     return {word for word in text_words(fold(text, casefold=True)) if len(word) >= min_letters}
@@ -48,28 +50,44 @@ def words(text: str, min_letters: int = 2) -> Set[str]:
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class UnknownWordsClassifier(GraphComponent):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"min_letters": 2}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 vocabulary: Optional[Iterable[str]] = None) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        vocabulary: Iterable[str] | None = None,
+    ) -> None:
         self.min_letters = int(config.get("min_letters", 2))
         self._model_storage = model_storage
         self._resource = resource
         self._learn(vocabulary or ())
 
     def _learn(self, vocabulary: Iterable[str]) -> None:
-        self.vocabulary: Set[str] = set(vocabulary)
+        self.vocabulary: set[str] = set(vocabulary)
         self._stems = {word[:STEM_LETTERS] for word in self.vocabulary if len(word) >= STEM_LETTERS}
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> UnknownWordsClassifier:
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> UnknownWordsClassifier:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> UnknownWordsClassifier:
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> UnknownWordsClassifier:
         try:
             with model_storage.read_from(resource) as directory:
                 vocabulary = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
@@ -83,11 +101,12 @@ class UnknownWordsClassifier(GraphComponent):
             learnt |= words(example.get(TEXT) or "", self.min_letters)
         self._learn(learnt)
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / VOCABULARY_FILE).write_text(json.dumps(sorted(self.vocabulary), ensure_ascii=False),
-                                                     encoding="utf-8")
+            (directory / VOCABULARY_FILE).write_text(
+                json.dumps(sorted(self.vocabulary), ensure_ascii=False), encoding="utf-8"
+            )
         return self._resource
 
-    def is_unknown(self, text: Optional[str]) -> bool:
+    def is_unknown(self, text: str | None) -> bool:
         """Whether ``text`` has words and none of them is known (never for an empty vocabulary or a payload)."""
         if not text or not self.vocabulary or text.startswith("/"):
             return False
@@ -101,7 +120,7 @@ class UnknownWordsClassifier(GraphComponent):
             return True
         return len(word) >= STEM_LETTERS and word[:STEM_LETTERS] in self._stems
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if not self.is_unknown(message.get(TEXT)):
                 continue

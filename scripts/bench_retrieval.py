@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.settings import set_process_defaults  # noqa: E402  (after the path)
+from bot.settings import set_process_defaults
 
 set_process_defaults(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
 
@@ -72,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     resident_mb = _resident_mb()
     questions = load_questions(args.eval_set)
     used = {
-        lang: [retriever.encoders[short][0] for short in retriever.encoders if retriever.tuning.for_lang(lang).uses(short)]
+        lang: [
+            retriever.encoders[short][0] for short in retriever.encoders if retriever.tuning.for_lang(lang).uses(short)
+        ]
         for lang in ("en", "fr")
     }
 

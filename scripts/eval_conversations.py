@@ -40,9 +40,10 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -65,6 +66,7 @@ FLOW_INTRO_RESPONSES = ("utter_flow_intro",)  # "To answer precisely, I need a f
 
 # --- the set ---------------------------------------------------------------------------------------------------------
 
+
 def load_items(lang: str, directory: Path = CONVERSATIONS) -> list[dict[str, Any]]:
     """The items of one language's file (a YAML list, or a mapping with an ``items`` list)."""
     data = yaml.safe_load((directory / f"{lang}.yml").read_text(encoding="utf-8"))
@@ -77,6 +79,7 @@ def compile_all(patterns: Iterable[str] | None) -> list[re.Pattern[str]]:
 
 
 # --- what the bot's replies are --------------------------------------------------------------------------------------
+
 
 def response_texts(names: Iterable[str], domain: Path = ROOT / "domain.yml", prefix: str | None = None) -> list[str]:
     """Every text variant (both languages) of the named responses in domain.yml (and of those starting with
@@ -194,6 +197,7 @@ def reply_language(text: str) -> str | None:
 
 # --- talking to the server -------------------------------------------------------------------------------------------
 
+
 def answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/webhooks/rest/", timeout=3) as response:
@@ -207,8 +211,10 @@ def send(url: str, sender: str, message: str, metadata: dict[str, Any] | None, t
     if metadata:
         body["metadata"] = metadata
     request = urllib.request.Request(
-        f"{url.rstrip('/')}/webhooks/rest/webhook", data=json.dumps(body).encode("utf-8"),
-        headers={"Content-Type": "application/json"}, method="POST",
+        f"{url.rstrip('/')}/webhooks/rest/webhook",
+        data=json.dumps(body).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+        method="POST",
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read().decode("utf-8") or "[]")
@@ -225,9 +231,12 @@ class Stack:
         self.action_port = processes.free_port()
         self.rasa_port = processes.free_port()
         self.env = processes.offline_env(
-            ACTION_PORT=str(self.action_port), RASA_PORT=str(self.rasa_port), ACTION_HOST="127.0.0.1",
+            ACTION_PORT=str(self.action_port),
+            RASA_PORT=str(self.rasa_port),
+            ACTION_HOST="127.0.0.1",
             ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
-            TRACKER_DIALECT="sqlite", TRACKER_DB=str(self.tmp / "tracker.db"),
+            TRACKER_DIALECT="sqlite",
+            TRACKER_DB=str(self.tmp / "tracker.db"),
         )
         self.running: list[Any] = []
         self.url = f"http://127.0.0.1:{self.rasa_port}"
@@ -237,13 +246,36 @@ class Stack:
         if not p.MODEL.exists():
             raise RuntimeError(f"no trained model at {p.MODEL}: run `make train` first")
         print(f"no server answers: starting one (logs in {self.tmp})", file=sys.stderr)
-        self.running.append(p.start([str(p.ACTIONS_PYTHON), "-m", "actions"], self.tmp / "actions.log", self.env,
-                                    f"http://127.0.0.1:{self.action_port}/health"))
-        self.running.append(p.start(
-            [str(p.RASA_BIN), "run", "--model", str(p.MODEL), "--interface", "127.0.0.1", "--port",
-             str(self.rasa_port), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-            self.tmp / "rasa.log", self.env, f"{self.url}/webhooks/rest/", timeout=600,
-        ))
+        self.running.append(
+            p.start(
+                [str(p.ACTIONS_PYTHON), "-m", "actions"],
+                self.tmp / "actions.log",
+                self.env,
+                f"http://127.0.0.1:{self.action_port}/health",
+            )
+        )
+        self.running.append(
+            p.start(
+                [
+                    str(p.RASA_BIN),
+                    "run",
+                    "--model",
+                    str(p.MODEL),
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.rasa_port),
+                    "--endpoints",
+                    "endpoints.yml",
+                    "--credentials",
+                    "credentials.yml",
+                ],
+                self.tmp / "rasa.log",
+                self.env,
+                f"{self.url}/webhooks/rest/",
+                timeout=600,
+            )
+        )
 
     def stop(self) -> None:
         self.processes.stop(self.running)
@@ -251,6 +283,7 @@ class Stack:
 
 
 # --- running the items -----------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Turn:
@@ -363,15 +396,21 @@ def run_item(url: str, item: dict[str, Any], kinds: ReplyKinds) -> Result:
         text = f"{plain}\n{custom_text(messages)}"
         expect = compile_all(spec.get("expect"))
         forbid = compile_all(spec.get("forbid"))
-        result.turns.append(Turn(
-            user=spec["user"], reply=plain, custom=custom_text(messages),
-            buttons=[button.get("title", "") for message in messages for button in message.get("buttons") or []],
-            kind=kinds.kind(messages),
-            missing=[pattern.pattern for pattern in expect if not pattern.search(text)],
-            forbidden=[pattern.pattern for pattern in forbid if pattern.search(text)],
-            checked=bool(expect or forbid), expected_language=expected,
-            language=reply_language(plain) if plain.strip() else None, seconds=seconds,
-        ))
+        result.turns.append(
+            Turn(
+                user=spec["user"],
+                reply=plain,
+                custom=custom_text(messages),
+                buttons=[button.get("title", "") for message in messages for button in message.get("buttons") or []],
+                kind=kinds.kind(messages),
+                missing=[pattern.pattern for pattern in expect if not pattern.search(text)],
+                forbidden=[pattern.pattern for pattern in forbid if pattern.search(text)],
+                checked=bool(expect or forbid),
+                expected_language=expected,
+                language=reply_language(plain) if plain.strip() else None,
+                seconds=seconds,
+            )
+        )
     return result
 
 
@@ -427,9 +466,18 @@ def by_tag(results: list[Result]) -> dict[str, tuple[int, int]]:
 
 
 def print_failure(result: Result) -> None:
-    status = [name for name, flag in (("wrong", result.wrong), ("asked instead", result.asked),
-                                      ("did you mean", result.clarify), ("don't know", result.unknown),
-                                      ("dead end", result.dead_end), ("language", not result.language_ok)) if flag]
+    status = [
+        name
+        for name, flag in (
+            ("wrong", result.wrong),
+            ("asked instead", result.asked),
+            ("did you mean", result.clarify),
+            ("don't know", result.unknown),
+            ("dead end", result.dead_end),
+            ("language", not result.language_ok),
+        )
+        if flag
+    ]
     print(f"\n--- {result.id} [{result.lang}] {', '.join(status) or 'failed'}  tags: {', '.join(result.tags)}")
     if result.error:
         print(f"    error: {result.error}")
@@ -451,18 +499,29 @@ def print_failure(result: Result) -> None:
 
 def as_json(result: Result) -> dict[str, Any]:
     return {
-        "id": result.id, "lang": result.lang, "tags": result.tags, "error": result.error,
-        "facts": result.facts, "first_turn": result.first_turn, "wrong": result.wrong, "unknown": result.unknown,
-        "asked": result.asked, "clarify": result.clarify,
-        "dead_end": result.dead_end, "language_ok": result.language_ok,
+        "id": result.id,
+        "lang": result.lang,
+        "tags": result.tags,
+        "error": result.error,
+        "facts": result.facts,
+        "first_turn": result.first_turn,
+        "wrong": result.wrong,
+        "unknown": result.unknown,
+        "asked": result.asked,
+        "clarify": result.clarify,
+        "dead_end": result.dead_end,
+        "language_ok": result.language_ok,
         "turns": [turn.__dict__ for turn in result.turns],
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default=f"http://127.0.0.1:{get_settings().rasa_port}",
-                        help="a running rasa server (default http://127.0.0.1:$RASA_PORT)")
+    parser.add_argument(
+        "--url",
+        default=f"http://127.0.0.1:{get_settings().rasa_port}",
+        help="a running rasa server (default http://127.0.0.1:$RASA_PORT)",
+    )
     parser.add_argument("--lang", choices=LANGUAGES, action="append", help="only this language (repeatable)")
     parser.add_argument("--only", action="append", metavar="ID", help="only this item (repeatable)")
     parser.add_argument("--tag", action="append", help="only items with this tag (repeatable)")
@@ -473,9 +532,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     languages = args.lang or list(LANGUAGES)
-    items = {lang: [item for item in load_items(lang)
-                    if (not args.only or str(item["id"]) in args.only)
-                    and (not args.tag or set(args.tag) & set(item.get("tags") or []))] for lang in languages}
+    items = {
+        lang: [
+            item
+            for item in load_items(lang)
+            if (not args.only or str(item["id"]) in args.only)
+            and (not args.tag or set(args.tag) & set(item.get("tags") or []))
+        ]
+        for lang in languages
+    }
     if not any(items.values()):
         print("no item matches", file=sys.stderr)
         return 2
@@ -521,22 +586,29 @@ def main(argv: list[str] | None = None) -> int:
             continue
         summary = summarise(results)
         p50 = f"{summary['p50_seconds'] * 1000:.0f} ms" if summary["p50_seconds"] is not None else "-"
-        print(f"{lang:4}  {summary['items']:5}  {summary['turns']:5}  {summary['facts']:5.1%}  {summary['first_turn']:8.1%}"
-              f"  {summary['wrong']:5.1%}  {summary['asked']:5.1%}  {summary['clarify']:12.1%}"
-              f"  {summary['unknown']:10.1%}  {summary['dead_ends']:9.1%}"
-              f"  {summary['language']:8.1%}  {p50:>8}")
-        split = [f"{name} {summary[key]:.1%}" for name, key in (("single messages", "single_facts"),
-                                                                  ("conversations", "conversation_facts"))
-                 if summary[key] is not None]
+        print(
+            f"{lang:4}  {summary['items']:5}  {summary['turns']:5}  {summary['facts']:5.1%}  {summary['first_turn']:8.1%}"
+            f"  {summary['wrong']:5.1%}  {summary['asked']:5.1%}  {summary['clarify']:12.1%}"
+            f"  {summary['unknown']:10.1%}  {summary['dead_ends']:9.1%}"
+            f"  {summary['language']:8.1%}  {p50:>8}"
+        )
+        split = [
+            f"{name} {summary[key]:.1%}"
+            for name, key in (("single messages", "single_facts"), ("conversations", "conversation_facts"))
+            if summary[key] is not None
+        ]
         print(f"      facts: {', '.join(split)}")
         missed = misses(summary)
         if missed:
             print(f"      misses the targets: {'; '.join(missed)}")
             if args.strict:
                 status = 1
-        report["languages"][lang] = {"summary": summary, "misses": missed,
-                                     "tags": {tag: {"passed": p, "items": n} for tag, (p, n) in by_tag(results).items()},
-                                     "items": [as_json(result) for result in results]}
+        report["languages"][lang] = {
+            "summary": summary,
+            "misses": missed,
+            "tags": {tag: {"passed": p, "items": n} for tag, (p, n) in by_tag(results).items()},
+            "items": [as_json(result) for result in results],
+        }
     print("\nfacts by tag (passed/items):")
     for lang, results in all_results.items():
         if not results:

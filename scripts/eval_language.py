@@ -18,8 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-from bot.understanding.language import SUPPORTED, choose_language  # noqa: E402
 from eval_nlu import TEST_SETS, examples  # noqa: E402
+
+from bot.understanding.language import SUPPORTED, choose_language  # noqa: E402
 
 
 def evaluate(lang: str) -> dict[str, list[str]]:

@@ -25,6 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.settings import get_settings  # noqa: E402
+
 RASA = ROOT / ".venv" / "rasa" / "bin" / "rasa"
 TEST_SETS = ROOT / "tests" / "eval" / "nlu"
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -63,7 +64,9 @@ def evaluate(lang: str, model: Path) -> dict:
     log.parent.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         [str(RASA), "test", "nlu", "--model", str(model), "--nlu", str(test_set), "--out", str(out)],
-        cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     if result.returncode != 0:
         raise RuntimeError(f"rasa test nlu failed for {lang} (log: {log.relative_to(ROOT)})")
@@ -74,8 +77,11 @@ def evaluate(lang: str, model: Path) -> dict:
     return {
         "intent": averages(intents),
         "entity": averages(entities),
-        "examples": sum(v.get("support", 0) for k, v in intents.items() if isinstance(v, dict) and "avg" not in k
-                        and k != "accuracy"),
+        "examples": sum(
+            v.get("support", 0)
+            for k, v in intents.items()
+            if isinstance(v, dict) and "avg" not in k and k != "accuracy"
+        ),
         "errors": json.loads(errors.read_text(encoding="utf-8")) if errors.exists() else [],
     }
 
@@ -108,8 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         (iw, im), (ew, em) = scores["intent"], scores["entity"]
         print(f"{lang:4}  {scores['examples']:8}  {fmt(iw)} / {fmt(im)}         {fmt(ew)} / {fmt(em)}")
         for error in scores["errors"][:10]:
-            print(f"      wrong: {error.get('text')!r} -> {error.get('intent_prediction', {}).get('name')}"
-                  f" (expected {error.get('intent')})")
+            print(
+                f"      wrong: {error.get('text')!r} -> {error.get('intent_prediction', {}).get('name')}"
+                f" (expected {error.get('intent')})"
+            )
         if iw is None or iw < args.min_intent_f1:
             print(f"      intent F1 below {args.min_intent_f1}")
             failed = True

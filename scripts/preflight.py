@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import sys
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 import yaml
 
@@ -27,7 +27,7 @@ from bot.settings import Settings, SettingsError, get_settings, is_set, settings
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
-def _settings() -> Optional[Settings]:
+def _settings() -> Settings | None:
     """The settings, or None when a value cannot be used (check_settings reports each such value)."""
     try:
         return get_settings()

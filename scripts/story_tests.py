@@ -18,6 +18,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.settings import get_settings  # noqa: E402
+
 RASA = ROOT / ".venv" / "rasa" / "bin" / "rasa"
 
 
@@ -29,9 +30,21 @@ def main() -> int:
         out = ROOT / "var" / "story-results" / path.stem
         log = ROOT / "var" / "log" / f"{path.stem}.log"
         result = subprocess.run(
-            [str(RASA), "test", "core", "--model", str(get_settings().rasa_model),
-             "--stories", str(path), "--out", str(out), "--fail-on-prediction-errors"],
-            cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
+            [
+                str(RASA),
+                "test",
+                "core",
+                "--model",
+                str(get_settings().rasa_model),
+                "--stories",
+                str(path),
+                "--out",
+                str(out),
+                "--fail-on-prediction-errors",
+            ],
+            cwd=ROOT,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
         )
         failed_names = set()
         failed_file = out / "failed_test_stories.yml"
@@ -45,7 +58,11 @@ def main() -> int:
                 ok = False  # rasa failed before testing (bad file, missing model): count every story as failed
             cases.append((path.name, name, ok))
             failures += not ok
-        status = "ok" if result.returncode == 0 else f"FAILED (log: {log.relative_to(ROOT)}, details: {out.relative_to(ROOT)})"
+        status = (
+            "ok"
+            if result.returncode == 0
+            else f"FAILED (log: {log.relative_to(ROOT)}, details: {out.relative_to(ROOT)})"
+        )
         print(f"{path.name}: {len(stories)} stories, {status}")
         if result.returncode != 0 and failed_file.exists():
             print(failed_file.read_text(encoding="utf-8"))

@@ -22,12 +22,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rasa_server.telegram_config import (  # noqa: E402
+from rasa_server.telegram_config import (
     ALLOWED_UPDATES,
     COMMANDS,
     SECRET_HEADER,
@@ -236,7 +237,9 @@ def relay_one(relay: Relay, update: dict[str, Any], args: argparse.Namespace) ->
         try:
             status = relay.deliver(update)
         except OSError as error:
-            logger.warning("rasa server unreachable at %s (%s); attempt %d/%d", relay.url, error, attempt, args.attempts)
+            logger.warning(
+                "rasa server unreachable at %s (%s); attempt %d/%d", relay.url, error, attempt, args.attempts
+            )
             time.sleep(delay)
             delay = min(delay * 2, 60)
             continue

@@ -62,7 +62,7 @@ class DemoHandler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+    def do_GET(self) -> None:
         path = urlsplit(self.path).path
         if path in ("/", "/index.html"):
             self.send_page()
@@ -86,7 +86,7 @@ class DemoHandler(SimpleHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(page)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         if get_settings().web_log_requests:
             super().log_message(format, *args)
 
@@ -96,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--host", default=settings.rasa_host)
     parser.add_argument("--port", type=int, default=settings.web_port)
-    parser.add_argument("--rasa-url", default=None, help="rasa server address for the browser "
-                        "(default: the page's host on RASA_PORT)")
+    parser.add_argument(
+        "--rasa-url", default=None, help="rasa server address for the browser (default: the page's host on RASA_PORT)"
+    )
     parser.add_argument("--rasa-port", default=str(settings.rasa_port))
     parser.add_argument("--language", default=settings.default_language, choices=["en", "fr"])
     parser.add_argument("--open", action="store_true", help="open the chat panel on a first visit")
@@ -105,10 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     if not (DIST / "widget.js").exists():
         print(f"error: {DIST}/widget.js is missing: build it with scripts/web_build.sh", file=sys.stderr)
         return 2
-    handler = type("Handler", (DemoHandler,), {
-        "rasa_url": args.rasa_url, "rasa_port": str(args.rasa_port), "language": args.language,
-        "open_panel": args.open,
-    })
+    handler = type(
+        "Handler",
+        (DemoHandler,),
+        {
+            "rasa_url": args.rasa_url,
+            "rasa_port": str(args.rasa_port),
+            "language": args.language,
+            "open_panel": args.open,
+        },
+    )
     server = ThreadingHTTPServer((args.host, args.port), functools.partial(handler, directory=str(DIST)))
     shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
     print(f"Web widget demo: http://{shown}:{server.server_address[1]}/", flush=True)

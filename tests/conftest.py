@@ -7,7 +7,7 @@ environment again after something has read the settings calls ``get_settings.cac
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

@@ -50,15 +50,56 @@ def recognise_nationality(text: str | None) -> str | None:
     return longest_match(text, nationality_words())
 
 
-_UNITS = {"day": 1 / 30, "jour": 1 / 30, "week": 0.25, "semaine": 0.25, "month": 1, "mois": 1, "year": 12, "an": 12, "annee": 12}
+_UNITS = {
+    "day": 1 / 30,
+    "jour": 1 / 30,
+    "week": 0.25,
+    "semaine": 0.25,
+    "month": 1,
+    "mois": 1,
+    "year": 12,
+    "an": 12,
+    "annee": 12,
+}
 _WORD_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "un": 1, "une": 1, "two": 2, "deux": 2, "three": 3, "trois": 3, "four": 4,
-    "quatre": 4, "five": 5, "cinq": 5, "six": 6, "few": 2, "quelques": 2, "couple": 2, "several": 3, "plusieurs": 3,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "un": 1,
+    "une": 1,
+    "two": 2,
+    "deux": 2,
+    "three": 3,
+    "trois": 3,
+    "four": 4,
+    "quatre": 4,
+    "five": 5,
+    "cinq": 5,
+    "six": 6,
+    "few": 2,
+    "quelques": 2,
+    "couple": 2,
+    "several": 3,
+    "plusieurs": 3,
 }
 _DURATION = re.compile(r"(\d+(?:[.,]\d+)?|[a-z]+)\s+(day|jour|week|semaine|month|mois|year|annee|an)s?\b")
-_JUST_ARRIVED = ("just arrived", "just moved", "not yet", "not arrived", "viens d arriver", "vient d arriver",
-                 "pas encore", "tout juste", "arrive demain", "arriving", "j arrive", "yesterday", "hier", "last week",
-                 "la semaine derniere")
+_JUST_ARRIVED = (
+    "just arrived",
+    "just moved",
+    "not yet",
+    "not arrived",
+    "viens d arriver",
+    "vient d arriver",
+    "pas encore",
+    "tout juste",
+    "arrive demain",
+    "arriving",
+    "j arrive",
+    "yesterday",
+    "hier",
+    "last week",
+    "la semaine derniere",
+)
 
 
 def parse_residence(text: str | None) -> str | None:

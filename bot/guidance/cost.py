@@ -318,7 +318,9 @@ def parse_refund_question(text: str | None) -> RefundFacts | None:
         amounts = _amounts_in(clause)
         if not amounts and in_euros:
             # "charged 30 euros and ameli paid me 19": once one amount is in euros, a bare number is one too.
-            amounts = [Decimal(n.replace(",", ".")) for n in re.findall(r"(?<![\w.,])\d+(?:[.,]\d{1,2})?(?![\w.,])", clause)]
+            amounts = [
+                Decimal(n.replace(",", ".")) for n in re.findall(r"(?<![\w.,])\d+(?:[.,]\d{1,2})?(?![\w.,])", clause)
+            ]
         if not amounts:
             continue
         clause_folded = f" {fold(clause)} "

@@ -174,8 +174,10 @@ def _answer(m: Message) -> dict[str, object] | None:
         offer = _offer(m)
         # The message already said everything the flow asks, or asked for the flow in so many words: the flow
         # continues at once after the answer (its form asks what is missing, or gives its result).
-        if offer and FLOWS.get(m.intent or "") == offer and (
-            m.flow_complete.get(offer) or (m.flow_request == offer and not m.is_question)
+        if (
+            offer
+            and FLOWS.get(m.intent or "") == offer
+            and (m.flow_complete.get(offer) or (m.flow_request == offer and not m.is_question))
         ):
             return {"knowledge": True, "open_flow": offer}
         return {"knowledge": True, "offer_flow": offer}

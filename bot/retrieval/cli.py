@@ -20,7 +20,9 @@ def search(argv: list[str]) -> int:
     parser.add_argument("--lang", choices=("en", "fr"), help="only passages in this language (default: both)")
     parser.add_argument("--k", type=int, default=5, help="number of passages (default 5)")
     parser.add_argument(
-        "--method", choices=("hybrid", "dense", "dense-e5", "bm25"), default="hybrid",
+        "--method",
+        choices=("hybrid", "dense", "dense-e5", "bm25"),
+        default="hybrid",
         help="dense: EMBEDDING_MODEL alone; dense-e5: multilingual-e5-small alone",
     )
     parser.add_argument("--json", action="store_true", help="print a JSON list of passages")
@@ -76,13 +78,25 @@ def evaluate(argv: list[str]) -> int:
     )
     parser.add_argument("--set", dest="eval_set", type=Path, default=DEFAULT_EVAL_SET)
     parser.add_argument(
-        "--write-tuning", action="store_true",
+        "--write-tuning",
+        action="store_true",
         help="grid-search the fusion and the thresholds on the dev half and save them in bot/retrieval/tuning.json",
     )
     args = parser.parse_args(argv)
     from bot.retrieval.evaluation import (
-        WRONG_COST, decisions, evaluate as run_eval, format_table, load_questions, method_label, threshold_report,
-        topic_switches, tune, unknown_targets, write_tuning,
+        WRONG_COST,
+        decisions,
+        format_table,
+        load_questions,
+        method_label,
+        threshold_report,
+        topic_switches,
+        tune,
+        unknown_targets,
+        write_tuning,
+    )
+    from bot.retrieval.evaluation import (
+        evaluate as run_eval,
     )
     from bot.retrieval.retriever import get_retriever
 
@@ -123,16 +137,25 @@ def evaluate(argv: list[str]) -> int:
     plain = run_eval(retriever, [replace(q, topic=None) for q in follow_ups], ("hybrid",))
     switches = run_eval(retriever, topic_switches(questions), ("hybrid",))
     switches_plain = run_eval(retriever, [replace(q, topic=None) for q in topic_switches(questions)], ("hybrid",))
-    lines = ["### Follow-ups and topic switches (hybrid)", "", "| lang | questions | n | R@1 | R@3 | MRR |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "### Follow-ups and topic switches (hybrid)",
+        "",
+        "| lang | questions | n | R@1 | R@3 | MRR |",
+        "|---|---|---|---|---|---|",
+    ]
     for lang in ("en", "fr"):
-        for label, table in (("follow-ups, with topic", follow), ("follow-ups, without topic", plain),
-                             ("after another article's answer, with its topic", switches),
-                             ("the same, without topic", switches_plain)):
+        for label, table in (
+            ("follow-ups, with topic", follow),
+            ("follow-ups, without topic", plain),
+            ("after another article's answer, with its topic", switches),
+            ("the same, without topic", switches_plain),
+        ):
             scores = table.get((lang, "hybrid"))
             if scores and scores.n:
-                lines.append(f"| {lang} | {label} | {scores.n} | {scores.recall(1):.3f} | {scores.recall(3):.3f} "
-                             f"| {scores.mrr:.3f} |")
+                lines.append(
+                    f"| {lang} | {label} | {scores.n} | {scores.recall(1):.3f} | {scores.recall(3):.3f} "
+                    f"| {scores.mrr:.3f} |"
+                )
     print("\n".join(lines))
     print()
     thresholds = retriever.tuning.thresholds

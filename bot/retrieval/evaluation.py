@@ -63,7 +63,9 @@ def load_questions(path: Path) -> list[Question]:
         expect = item.get("expect") or []
         topic = item.get("topic")
         questions.append(
-            Question(str(item["q"]), item["lang"], tuple(str(e) for e in expect), position, str(topic) if topic else None)
+            Question(
+                str(item["q"]), item["lang"], tuple(str(e) for e in expect), position, str(topic) if topic else None
+            )
         )
     return questions
 
@@ -110,7 +112,7 @@ class Scores:
     reciprocal: float = 0.0
 
     def add(self, rank: int | None) -> None:
-        self.hits = self.hits or {cutoff: 0 for cutoff in CUTOFFS}
+        self.hits = self.hits or dict.fromkeys(CUTOFFS, 0)
         self.n += 1
         for cutoff in CUTOFFS:
             self.hits[cutoff] += rank is not None and rank <= cutoff
@@ -339,7 +341,11 @@ def topic_switches(questions: list[Question]) -> list[Question]:
 
 
 def _tune_topic(
-    retriever: Retriever, original: Tuning, fusion: dict[str, Fusion], lang: str, best: Fusion,
+    retriever: Retriever,
+    original: Tuning,
+    fusion: dict[str, Fusion],
+    lang: str,
+    best: Fusion,
     questions: list[Question],
 ) -> Fusion:
     # Few follow-ups exist, so the boost is chosen on all of them and checked on every topic switch: the largest
@@ -359,15 +365,21 @@ def _tune_topic(
 
 
 def write_tuning(
-    tuning: Tuning, eval_set: Path, note: str, model: str, path: Path = TUNING_FILE,
+    tuning: Tuning,
+    eval_set: Path,
+    note: str,
+    model: str,
+    path: Path = TUNING_FILE,
     second_encoders: list[str] | None = None,
 ) -> None:
     data: dict = {"model": model, "second_encoders": list(second_encoders or [])}
-    data |= {
-        lang: {"threshold": tuning.thresholds[lang], **tuning.for_lang(lang).to_json()} for lang in LANGUAGES
-    }
-    data.update({
-        "note": note, "eval_set": eval_set.as_posix(), "tuned_on": dt.date.today().isoformat(),
-        "wrong_answer_cost": WRONG_COST,
-    })
+    data |= {lang: {"threshold": tuning.thresholds[lang], **tuning.for_lang(lang).to_json()} for lang in LANGUAGES}
+    data.update(
+        {
+            "note": note,
+            "eval_set": eval_set.as_posix(),
+            "tuned_on": dt.date.today().isoformat(),
+            "wrong_answer_cost": WRONG_COST,
+        }
+    )
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

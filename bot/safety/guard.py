@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from typing import Any, Optional
+from typing import Any
 
 from bot.safety.privacy import redact
 from bot.settings import get_settings
@@ -26,9 +26,9 @@ TOO_DEEP_REASON = f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
 #: What a user (or an integrator) is told when a request is nested too deeply; both when the language is unknown.
 TOO_DEEP_MESSAGES = {
     "en": f"This message could not be read: its data is nested too deeply (at most {MAX_JSON_DEPTH} levels). "
-          "Please send your question again as plain text.",
+    "Please send your question again as plain text.",
     "fr": f"Ce message n'a pas pu être lu : ses données sont trop imbriquées ({MAX_JSON_DEPTH} niveaux au plus). "
-          "Renvoyez votre question sous forme de texte simple.",
+    "Renvoyez votre question sous forme de texte simple.",
 }
 
 
@@ -36,7 +36,7 @@ class TooDeep(ValueError):
     """A JSON document nested more than MAX_JSON_DEPTH levels deep."""
 
 
-def too_deep_message(language: Optional[str]) -> str:
+def too_deep_message(language: str | None) -> str:
     """The message in ``language`` (en/fr), or in English then French when it is not known."""
     if language in TOO_DEEP_MESSAGES:
         return TOO_DEEP_MESSAGES[language]

@@ -14,7 +14,8 @@ import threading
 import time
 import uuid
 from collections import OrderedDict, deque
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from bot.settings import Settings, get_settings
 
@@ -24,7 +25,9 @@ WINDOW_SECONDS = 60.0
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int, max_senders: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, per_minute: int, max_senders: int = 100_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.per_minute = per_minute
         self.max_senders = max_senders
         self._clock = clock
@@ -74,8 +77,14 @@ class RedisRateLimiter:
     own in-memory window for ``retry_after`` seconds (a slow Redis cannot stall every message), then tries again.
     """
 
-    def __init__(self, per_minute: int, url: str, key_prefix: str = "expatsante:ratelimit:",
-                 timeout: float = 0.5, retry_after: float = 30.0) -> None:
+    def __init__(
+        self,
+        per_minute: int,
+        url: str,
+        key_prefix: str = "expatsante:ratelimit:",
+        timeout: float = 0.5,
+        retry_after: float = 30.0,
+    ) -> None:
         import redis  # rasa environment only, and only when configured
 
         self.per_minute = per_minute
@@ -99,12 +108,18 @@ class RedisRateLimiter:
             return True
         if time.monotonic() >= self._redis_down_until:
             try:
-                return bool(self._script(keys=[self.key(sender)],
-                                         args=[self.per_minute, uuid.uuid4().hex, int(WINDOW_SECONDS * 1000)]))
+                return bool(
+                    self._script(
+                        keys=[self.key(sender)], args=[self.per_minute, uuid.uuid4().hex, int(WINDOW_SECONDS * 1000)]
+                    )
+                )
             except self._errors as error:
                 self._redis_down_until = time.monotonic() + self.retry_after
-                logger.warning("rate limit: Redis unavailable (%s); counting in this process for %.0f s",
-                               type(error).__name__, self.retry_after)
+                logger.warning(
+                    "rate limit: Redis unavailable (%s); counting in this process for %.0f s",
+                    type(error).__name__,
+                    self.retry_after,
+                )
         return self._fallback.allow(sender)
 
 

@@ -94,8 +94,20 @@ def identify(text: str, min_words: int = MIN_WORDS) -> Identification:
 # A first message of one of these words alone: how the person speaks, even though such a word never changes the
 # language of a conversation already under way.
 _FIRST_WORDS = {
-    "bonjour": "fr", "bonsoir": "fr", "salut": "fr", "coucou": "fr", "merci": "fr", "svp": "fr", "stp": "fr",
-    "hello": "en", "hi": "en", "hey": "en", "thanks": "en", "thank": "en", "thx": "en", "please": "en",
+    "bonjour": "fr",
+    "bonsoir": "fr",
+    "salut": "fr",
+    "coucou": "fr",
+    "merci": "fr",
+    "svp": "fr",
+    "stp": "fr",
+    "hello": "en",
+    "hi": "en",
+    "hey": "en",
+    "thanks": "en",
+    "thank": "en",
+    "thx": "en",
+    "please": "en",
 }
 
 

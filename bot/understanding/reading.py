@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
@@ -99,7 +98,9 @@ def _domain_pattern() -> re.Pattern[str]:
 
 def on_topic(text: str) -> bool:
     """True when the text uses a word of health insurance (CPAM, mutuelle, doctor, remboursement...)."""
-    return bool(text) and (_domain_pattern().search(text) is not None or _domain_pattern().search(fold(text)) is not None)
+    return bool(text) and (
+        _domain_pattern().search(text) is not None or _domain_pattern().search(fold(text)) is not None
+    )
 
 
 def content_words(text: str) -> int:

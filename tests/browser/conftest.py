@@ -13,9 +13,9 @@ import os
 import re
 import subprocess
 import uuid
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import yaml
@@ -25,8 +25,13 @@ from tests.support.processes import ACTIONS_PYTHON, MODEL, RASA_BIN, ROOT, free_
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 #: Longest wait for one bot answer (the machines are shared: a first answer can take a while).
 REPLY_TIMEOUT_MS = 90_000
@@ -42,9 +47,14 @@ class Stack:
         self.web_port, self.other_web_port = free_port(), free_port()
         self.origins = [f"http://localhost:{self.web_port}", f"http://127.0.0.1:{self.web_port}"]
         self.env = offline_env(
-            ACTION_PORT=str(self.action_port), ACTION_HOST="127.0.0.1", RASA_PORT=str(self.rasa_port),
-            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook", WEB_PORT=str(self.web_port),
-            CORS_ORIGINS=",".join(self.origins), TRACKER_DIALECT="sqlite", TRACKER_DB=str(tmp / "tracker.db"),
+            ACTION_PORT=str(self.action_port),
+            ACTION_HOST="127.0.0.1",
+            RASA_PORT=str(self.rasa_port),
+            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.action_port}/webhook",
+            WEB_PORT=str(self.web_port),
+            CORS_ORIGINS=",".join(self.origins),
+            TRACKER_DIALECT="sqlite",
+            TRACKER_DB=str(tmp / "tracker.db"),
         )
         self.processes: dict[str, subprocess.Popen] = {}
 
@@ -60,16 +70,38 @@ class Stack:
         self.processes[name] = start(command, self.tmp / f"{name}.log", self.env, health_url, timeout=START_TIMEOUT_S)
 
     def start(self) -> None:
-        web = [str(ACTIONS_PYTHON), "scripts/web_serve.py", "--host", "127.0.0.1",
-               "--rasa-url", f"http://localhost:{self.rasa_port}"]
+        web = [
+            str(ACTIONS_PYTHON),
+            "scripts/web_serve.py",
+            "--host",
+            "127.0.0.1",
+            "--rasa-url",
+            f"http://localhost:{self.rasa_port}",
+        ]
         self._start("web", web + ["--port", str(self.web_port)], self.page_url)
         # The same page from an origin the rasa server does not list.
         self._start("web-other", web + ["--port", str(self.other_web_port)], self.other_origin_url)
         self._start("actions", [str(ACTIONS_PYTHON), "-m", "actions"], f"http://127.0.0.1:{self.action_port}/health")
-        self._start("rasa", [
-            str(RASA_BIN), "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--cors", *self.origins,
-        ], f"http://127.0.0.1:{self.rasa_port}/webhooks/socketio/")
+        self._start(
+            "rasa",
+            [
+                str(RASA_BIN),
+                "run",
+                "--model",
+                str(MODEL),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "--cors",
+                *self.origins,
+            ],
+            f"http://127.0.0.1:{self.rasa_port}/webhooks/socketio/",
+        )
 
     def stop(self) -> None:
         stop(self.processes.values())
@@ -103,8 +135,12 @@ def playwright_driver() -> Iterator[object]:
 def browser(playwright_driver, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
     """A fresh Chromium profile (its own --user-data-dir) per test; a screenshot of every open page at the end."""
     context = playwright_driver.chromium.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-        viewport={"width": 1100, "height": 800}, locale="en-GB",
+        str(tmp_path / "profile"),
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1100, "height": 800},
+        locale="en-GB",
     )
     context.set_default_timeout(30_000)
     dialogs: list[str] = []

@@ -8,9 +8,8 @@ import subprocess
 
 import pytest
 import yaml
-from playwright.sync_api import Page, expect
-
 from conftest import ACTIONS_PYTHON, REPLY_TIMEOUT_MS, ROOT, response_text, shot
+from playwright.sync_api import Page, expect
 
 BOT = ".es-msg.es-from-bot:not(.es-welcome)"
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -24,12 +23,12 @@ class Chat:
         self.bot = page.locator(BOT)
         self.user = page.locator(".es-msg.es-from-user")
 
-    def open_page(self, url: str) -> "Chat":
+    def open_page(self, url: str) -> Chat:
         self.page.goto(url)
         expect(self.page.locator(".es-launcher")).to_be_attached()
         return self
 
-    def open(self) -> "Chat":
+    def open(self) -> Chat:
         self.page.locator(".es-launcher").click()
         expect(self.page.locator(".es-panel")).to_be_visible()
         return self
@@ -67,7 +66,10 @@ def test_english_question_gets_a_sourced_answer_with_safe_links_and_timestamps(s
     assert "noopener" in link.get_attribute("rel")
     assert any("Source:" in text for text in chat.bot_texts())
     # Every message carries its time; the conversation is a live log for screen readers.
-    assert page.locator(".es-msg:not(.es-welcome) time[datetime]").count() == page.locator(".es-msg:not(.es-welcome):not(.es-from-system)").count()
+    assert (
+        page.locator(".es-msg:not(.es-welcome) time[datetime]").count()
+        == page.locator(".es-msg:not(.es-welcome):not(.es-from-system)").count()
+    )
     expect(page.locator(".es-log")).to_have_attribute("role", "log")
     expect(page.locator(".es-log")).to_have_attribute("aria-live", "polite")
     shot(page, "english-answer")
@@ -121,14 +123,42 @@ def test_buttons_stay_until_answered_and_a_click_sends_the_choice(stack, page):
 def calculator_payload(language: str) -> dict:
     """A cost_breakdown payload from the real calculator's JSON output (the fields the dialogue sends)."""
     output = subprocess.run(
-        [str(ACTIONS_PYTHON), "-m", "bot", "calc", "--care", "gp", "--price", "30", "--medecin-traitant", "yes",
-         "--mutuelle", "none", "--lang", language, "--json"],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+        [
+            str(ACTIONS_PYTHON),
+            "-m",
+            "bot",
+            "calc",
+            "--care",
+            "gp",
+            "--price",
+            "30",
+            "--medecin-traitant",
+            "yes",
+            "--mutuelle",
+            "none",
+            "--lang",
+            language,
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     result = json.loads(output.stdout)
-    return {"type": "cost_breakdown", "lang": result["lang"], "care": result["care"], "date": result["date"],
-            "currency": "EUR", "billed": result["billed"], "parts": result["chart"], "headline": result["headline"],
-            "assumption": result["main_assumption"], "details": result["explanation"]}
+    return {
+        "type": "cost_breakdown",
+        "lang": result["lang"],
+        "care": result["care"],
+        "date": result["date"],
+        "currency": "EUR",
+        "billed": result["billed"],
+        "parts": result["chart"],
+        "headline": result["headline"],
+        "assumption": result["main_assumption"],
+        "details": result["explanation"],
+    }
 
 
 @pytest.mark.parametrize("language, money", [("en", "€19.00"), ("fr", "19,00 €")])
@@ -182,7 +212,7 @@ MONEY = {"en": r"€\d+(?:[.,]\d{2})?", "fr": r"\d+(?:,\d{2})?\s?€"}
 COST_QUESTIONS = {
     ("gp", "en"): "How much will I get back for a 30 euro GP visit? I have a médecin traitant and no mutuelle",
     ("gp", "fr"): "Combien je suis remboursé pour une consultation chez le généraliste à 30 euros ? "
-                  "J'ai un médecin traitant et pas de mutuelle",
+    "J'ai un médecin traitant et pas de mutuelle",
     ("hospital", "en"): "How much will I pay for 3 nights in hospital billed 1000 euros? I have no mutuelle",
     ("hospital", "fr"): "Combien je paie pour 3 nuits à l'hôpital facturées 1000 euros ? Je n'ai pas de mutuelle",
     ("dentist", "en"): "How much will I get back for a 50 euro dentist visit? I have no mutuelle",
@@ -264,16 +294,34 @@ def test_html_typed_by_the_user_is_shown_as_text(stack, browser, page):
 
 def test_hostile_bot_markdown_and_payloads_cannot_inject(stack, browser, page):
     chat = Chat(page).open_page(stack.page_url).open()
-    chat.receive({"text": "**<img src=x onerror=\"window.__pwned=1\">** [click](javascript:alert(1)) "
-                          "<script>window.__pwned=2</script> [ok](https://www.ameli.fr) <a href=x onclick=alert(1)>a</a>"})
+    chat.receive(
+        {
+            "text": '**<img src=x onerror="window.__pwned=1">** [click](javascript:alert(1)) '
+            "<script>window.__pwned=2</script> [ok](https://www.ameli.fr) <a href=x onclick=alert(1)>a</a>"
+        }
+    )
     chat.receive({"text": "Choose", "buttons": [{"title": "<img src=x onerror=alert(2)>", "payload": "/greet"}]})
-    chat.receive({"custom": {"type": "citation", "title": "<svg onload=alert(3)>", "source": "javascript:alert(3)",
-                             "last_reviewed": "<b>x</b>", "lang": "en"}})
+    chat.receive(
+        {
+            "custom": {
+                "type": "citation",
+                "title": "<svg onload=alert(3)>",
+                "source": "javascript:alert(3)",
+                "last_reviewed": "<b>x</b>",
+                "lang": "en",
+            }
+        }
+    )
     chat.receive({"custom": {"type": "letter", "lang": "fr", "title": "<i>t</i>", "text": "<script>alert(4)</script>"}})
     chat.receive({"custom": {"type": "carousel", "html": "<img src=x onerror=alert(5)>"}})
 
     root = page.locator(".es-root")
-    assert root.locator("img, script, iframe, object, embed, svg:not(.es-cost-bar), [onerror], [onclick], [onload]").count() == 0
+    assert (
+        root.locator(
+            "img, script, iframe, object, embed, svg:not(.es-cost-bar), [onerror], [onclick], [onload]"
+        ).count()
+        == 0
+    )
     assert root.locator('a[href^="javascript" i]').count() == 0
     links = root.locator(".es-log a")
     assert links.count() == 1 and links.first.get_attribute("href") == "https://www.ameli.fr/"
@@ -443,7 +491,9 @@ def reach_the_checklist(chat: Chat) -> None:
 def test_the_checklist_can_be_printed_and_saved_with_its_items_sources_and_date(stack, browser, page):
     chat = Chat(page).open_page(stack.page_url).open()
     reach_the_checklist(chat)
-    entry = page.evaluate("() => window.ExpatSante.widgets[0].store.state.entries.filter(e => e.keep === 'checklist').pop()")
+    entry = page.evaluate(
+        "() => window.ExpatSante.widgets[0].store.state.entries.filter(e => e.keep === 'checklist').pop()"
+    )
     sources = re.findall(r"https://[^\s)]+", entry["text"])
     assert sources, entry["text"]
     tools = page.locator(".es-kind-text .es-keep").last
@@ -498,9 +548,11 @@ def axe_violations(page) -> list[dict]:
     """axe-core's serious and critical violations on the page (the widget's open shadow root included)."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
-    results = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                            ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
-                            " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)}))")
+    results = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' + n.failureSummary)}))"
+    )
     return [v for v in results if v["impact"] in ("serious", "critical")]
 
 
@@ -509,9 +561,16 @@ def test_axe_finds_no_serious_violation_on_the_open_widget(stack, page):
     chat = Chat(page).open_page(stack.page_url).open()
     chat.ask("How do I order my Carte Vitale?")
     chat.receive({"custom": calculator_payload("en")})
-    chat.receive({"custom": {"type": "letter", "lang": "fr", "title": "Relance", "text": "Madame, Monsieur,\n\nCordialement,"}})
-    chat.receive({"text": "**Your checklist**\n\n**1. Your route**: PUMa\n\nSources (reviewed 2026-12-01):\n"
-                          "- Enrolment: https://www.ameli.fr/assure/droits-demarches", "keep": "checklist"})
+    chat.receive(
+        {"custom": {"type": "letter", "lang": "fr", "title": "Relance", "text": "Madame, Monsieur,\n\nCordialement,"}}
+    )
+    chat.receive(
+        {
+            "text": "**Your checklist**\n\n**1. Your route**: PUMa\n\nSources (reviewed 2026-12-01):\n"
+            "- Enrolment: https://www.ameli.fr/assure/droits-demarches",
+            "keep": "checklist",
+        }
+    )
     # Keyboard only: the calculation opens from its summary with Enter.
     summary = page.locator(".es-cost summary").last
     summary.focus()

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import subprocess
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
 
-from tests.support.processes import ACTIONS_PYTHON, MODEL, RASA_BIN, free_port, offline_env, start, stop
-from tests.support.processes import ROOT  # noqa: F401  (the tests import it from here)
+from tests.support.processes import (
+    ACTIONS_PYTHON,
+    MODEL,
+    RASA_BIN,
+    ROOT,  # noqa: F401  (the tests import it from here)
+    free_port,
+    offline_env,
+    start,
+    stop,
+)
 
 
 class Servers:
@@ -38,14 +46,32 @@ class Servers:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     def start_actions(self) -> None:
-        self.processes["actions"] = start([str(ACTIONS_PYTHON), "-m", "actions"], self.tmp / "actions.log", self.env,
-                                          f"http://127.0.0.1:{self.action_port}/health")
+        self.processes["actions"] = start(
+            [str(ACTIONS_PYTHON), "-m", "actions"],
+            self.tmp / "actions.log",
+            self.env,
+            f"http://127.0.0.1:{self.action_port}/health",
+        )
 
     def start_rasa(self) -> None:
         self.processes["rasa"] = start(
-            [str(RASA_BIN), "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-            self.tmp / "rasa.log", self.env, f"{self.url}/webhooks/rest/",
+            [
+                str(RASA_BIN),
+                "run",
+                "--model",
+                str(MODEL),
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(self.rasa_port),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
+            self.tmp / "rasa.log",
+            self.env,
+            f"{self.url}/webhooks/rest/",
         )
 
     def stop(self, name: str) -> None:

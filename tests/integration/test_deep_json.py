@@ -24,8 +24,12 @@ def deep_body(sender: str) -> str:
 
 
 def post(servers, body: str, **headers: str) -> requests.Response:
-    return requests.post(f"{servers.url}/webhooks/rest/webhook", data=body.encode(), timeout=60,
-                         headers={"Content-Type": "application/json", **headers})
+    return requests.post(
+        f"{servers.url}/webhooks/rest/webhook",
+        data=body.encode(),
+        timeout=60,
+        headers={"Content-Type": "application/json", **headers},
+    )
 
 
 def test_rest_answers_a_5000_deep_body_with_a_400_and_then_the_next_message(servers, sender):
@@ -59,6 +63,7 @@ class Widget:
     def _recorder(self, name: str):
         async def record(data: Any = None) -> None:
             await self.events.put((name, data))
+
         return record
 
     async def start(self) -> None:
@@ -75,8 +80,9 @@ class Widget:
 
     async def say(self, text: str, language: str) -> list[dict]:
         """Send a message; the bot messages of the turn, up to the session_language event that closes it."""
-        await self.client.emit("user_uttered", {"message": text, "session_id": self.session_id,
-                                                "customData": {"language": language}})
+        await self.client.emit(
+            "user_uttered", {"message": text, "session_id": self.session_id, "customData": {"language": language}}
+        )
         messages = []
         while True:
             name, data = await asyncio.wait_for(self.events.get(), 120)
@@ -97,8 +103,10 @@ def test_socketio_answers_a_5000_deep_event_with_a_bad_request_and_then_the_next
             error = await widget.next("bad_request")
             assert error["status"] == 400 and EN in error["message"] and FR in error["message"]
             # customData sent as a JSON string (Rasa's handler json.loads it): same answer.
-            await widget.client.emit("user_uttered", {"message": "hi", "session_id": widget.session_id,
-                                                      "customData": "[" * DEPTH + "]" * DEPTH})
+            await widget.client.emit(
+                "user_uttered",
+                {"message": "hi", "session_id": widget.session_id, "customData": "[" * DEPTH + "]" * DEPTH},
+            )
             assert (await widget.next("bad_request"))["status"] == 400
 
             turn = await widget.say("Bonjour, comment obtenir ma carte vitale ?", "fr")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-
 from conftest import texts
 from test_rest import variation
 
@@ -42,7 +41,9 @@ def test_enrolment_with_buttons_asks_only_what_matters_then_gives_the_checklist_
 
 
 def test_what_the_user_already_said_is_not_asked_again(servers, sender):
-    replies = servers.send(sender, "I'm an American retiree, I arrived 2 months ago. How do I join French health insurance?")
+    replies = servers.send(
+        sender, "I'm an American retiree, I arrived 2 months ago. How do I join French health insurance?"
+    )
     text = texts(replies)
     assert "Source:" in text and "**Your checklist**" in text, replies  # the answer, then the checklist at once
     assert "less than three months" in text and "residence permit" in text
@@ -72,11 +73,11 @@ def test_an_unrecognised_answer_is_said_and_asked_again(servers, sender):
 
 @pytest.mark.parametrize(
     ("language", "opening", "answer"),
-    [("en", "/start_enrolment", "I work as a plumber"),
-     ("fr", "/start_enrolment", "je travaille comme plombier")],
+    [("en", "/start_enrolment", "I work as a plumber"), ("fr", "/start_enrolment", "je travaille comme plombier")],
 )
-def test_a_plain_answer_is_read_for_the_question_asked_whatever_intent_the_nlu_saw(servers, sender, language, opening,
-                                                                                   answer):
+def test_a_plain_answer_is_read_for_the_question_asked_whatever_intent_the_nlu_saw(
+    servers, sender, language, opening, answer
+):
     servers.send(sender, "Bonjour" if language == "fr" else "Hello")
     servers.send(sender, opening)
     replies = servers.send(sender, answer)

@@ -7,7 +7,6 @@ from functools import lru_cache
 
 import pytest
 import requests
-
 from conftest import texts
 from test_rest import responses, variation
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 import sqlite3
 from functools import lru_cache
-from pathlib import Path
 
 import requests
 import yaml
-
 from conftest import ROOT, texts
 
 
@@ -119,9 +117,17 @@ def test_empty_and_emoji_only_messages_get_a_reply(servers, sender):
 def test_malformed_requests_get_400_and_the_server_stays_up(servers, sender):
     url = f"{servers.url}/webhooks/rest/webhook"
     headers = {"Content-Type": "application/json"}
-    assert requests.post(url, data=b'{"sender": "x", "message": "\xff\xfe"}', headers=headers, timeout=30).status_code == 400
+    assert (
+        requests.post(url, data=b'{"sender": "x", "message": "\xff\xfe"}', headers=headers, timeout=30).status_code
+        == 400
+    )
     assert requests.post(url, data=b"{not json", headers=headers, timeout=30).status_code == 400
     assert requests.post(url, json={"message": "hello"}, timeout=30).status_code == 400
     assert requests.post(url, json=["hello"], timeout=30).status_code == 400
-    assert requests.post(url, data="sender=x&message=hi", headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30).status_code == 400
+    assert (
+        requests.post(
+            url, data="sender=x&message=hi", headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30
+        ).status_code
+        == 400
+    )
     assert servers.send(sender, "Hello")

@@ -13,11 +13,12 @@ import re
 import socket
 import threading
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from itertools import count
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, AsyncIterator
+from itertools import count
+from typing import Any
 
 from aiohttp import web
 
@@ -299,8 +300,6 @@ class FakeBotApi:
             if pending or time.monotonic() >= deadline:
                 return pending
             await asyncio.sleep(0.05)
-
-
 
 
 # --- Real Update JSON, as Telegram posts it -----------------------------------------------------------------

@@ -60,8 +60,9 @@ def test_text_is_guarded_and_metadata_whitelisted_before_rasa(agent):
         await message.output_channel.send_response(message.sender_id, {"text": "ok"})
 
     collector = CollectingOutputChannel()
-    message = UserMessage("my IBAN is FR7630006000011234567890189", collector, "s1",
-                          metadata={"language": "fr", "evil": "x" * 10_000})
+    message = UserMessage(
+        "my IBAN is FR7630006000011234567890189", collector, "s1", metadata={"language": "fr", "evil": "x" * 10_000}
+    )
     run(base.guarded(rasa)(message))
     assert seen[0].text == "my IBAN is [IBAN]"
     assert seen[0].metadata == {"language": "fr"}

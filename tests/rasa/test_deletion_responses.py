@@ -17,8 +17,9 @@ def nlg() -> TemplatedNaturalLanguageGenerator:
     return TemplatedNaturalLanguageGenerator(yaml.safe_load(DOMAIN.read_text(encoding="utf-8"))["responses"])
 
 
-@pytest.mark.parametrize("language, history", [("en", "Telegram still keeps the messages"),
-                                                ("fr", "Telegram garde pourtant les messages")])
+@pytest.mark.parametrize(
+    "language, history", [("en", "Telegram still keeps the messages"), ("fr", "Telegram garde pourtant les messages")]
+)
 def test_telegram_confirmation_names_the_telegram_history(nlg, language, history):
     for _ in range(5):  # several variations could match: the choice must not be random
         text = nlg.generate_from_slots("utter_data_deleted", {"language": language}, "telegram")["text"]

@@ -18,8 +18,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -48,8 +47,11 @@ def redis_port() -> Iterator[int]:
         pytest.skip("redis-server not installed (deploy/scaleout.sh install)")
     port = _free_port()
     directory = tempfile.mkdtemp(prefix="expat-sante-redis-")
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                                "no", "--dir", directory], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     client = redis.Redis(port=port)
     try:
         deadline = time.monotonic() + 20
@@ -69,7 +71,7 @@ def redis_port() -> Iterator[int]:
 
 
 @pytest.fixture
-def client(redis_port: int) -> Iterator["redis.Redis"]:
+def client(redis_port: int) -> Iterator[redis.Redis]:
     client = redis.Redis(port=redis_port, db=1)
     client.flushdb()
     yield client
@@ -78,15 +80,22 @@ def client(redis_port: int) -> Iterator["redis.Redis"]:
 
 def make_store(port: int) -> AtomicRedisLockStore:
     """Built the way `rasa run` builds it from deploy/endpoints.scaleout.yml."""
-    store = LockStore.create(EndpointConfig.from_dict({
-        "type": "rasa_server.lock_store.AtomicRedisLockStore", "url": "127.0.0.1", "port": port, "db": 1,
-        "key_prefix": "expatsante",
-    }))
+    store = LockStore.create(
+        EndpointConfig.from_dict(
+            {
+                "type": "rasa_server.lock_store.AtomicRedisLockStore",
+                "url": "127.0.0.1",
+                "port": port,
+                "db": 1,
+                "key_prefix": "expatsante",
+            }
+        )
+    )
     assert isinstance(store, AtomicRedisLockStore)
     return store
 
 
-def _worker(port: int, start_at: float, results: "multiprocessing.Queue") -> None:
+def _worker(port: int, start_at: float, results: multiprocessing.Queue) -> None:
     """One "rasa server": TURNS turns of the same conversation, each inside the conversation's lock."""
     store = make_store(port)
     shared = redis.Redis(port=port, db=2)

@@ -31,7 +31,10 @@ def test_moderate_nesting_is_refused_too_and_ordinary_events_pass_unchanged():
     assert channel.BoundedPacket(encoded_packet=deep).data == [channel._UNREADABLE_EVENT]
     ordinary = '2["user_uttered",{"message":"Bonjour","session_id":"abc","customData":{"language":"fr"}}]'
     packet = channel.BoundedPacket(encoded_packet=ordinary)
-    assert packet.data == ["user_uttered", {"message": "Bonjour", "session_id": "abc", "customData": {"language": "fr"}}]
+    assert packet.data == [
+        "user_uttered",
+        {"message": "Bonjour", "session_id": "abc", "customData": {"language": "fr"}},
+    ]
     # A connect packet with a too-deep auth payload connects without auth instead of failing.
     connect = channel.BoundedPacket(encoded_packet="0" + nested(5000))
     assert connect.packet_type == sio_packet.CONNECT and connect.data is None
@@ -52,8 +55,9 @@ def test_the_deletion_confirmation_and_the_checklist_carry_their_hint_other_text
     async def send() -> None:
         await output.send_response("s1", {"text": "Done", "utter_action": "utter_data_deleted"})
         await output.send_response("s1", {"text": "**Your checklist**", "utter_action": "utter_checklist"})
-        await output.send_response("s1", {"text": "Hello", "utter_action": "utter_greet",
-                                          "buttons": [{"title": "A", "payload": "/a"}]})
+        await output.send_response(
+            "s1", {"text": "Hello", "utter_action": "utter_greet", "buttons": [{"title": "A", "payload": "/a"}]}
+        )
 
     asyncio.run(send())
     assert [data for _, data, _ in sio.emitted] == [

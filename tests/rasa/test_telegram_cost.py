@@ -7,10 +7,18 @@ import asyncio
 from typing import Any
 
 import aiohttp
-from telegram_fakes import SECRET, FakeBotApi, ScriptedAgent, callback_update, rasa_channel_server, telegram_env, text_update
+from telegram_fakes import (
+    SECRET,
+    FakeBotApi,
+    ScriptedAgent,
+    callback_update,
+    rasa_channel_server,
+    telegram_env,
+    text_update,
+)
 
-from rasa_server.telegram_config import SECRET_HEADER
 from bot.guidance.cost import build_cost_answer
+from rasa_server.telegram_config import SECRET_HEADER
 
 WEBHOOK = "/webhooks/telegram/webhook"
 

@@ -198,7 +198,11 @@ def test_commands_map_to_the_dialogue_intents(typed: str, message: str | None) -
 def test_a_typed_message_reaches_the_dialogue_with_its_language() -> None:
     incoming = parse_update(text_update("Comment obtenir ma carte Vitale ?", "fr-FR", user_id=77))
     assert incoming is not None
-    assert (incoming.chat_id, incoming.text, incoming.metadata) == (77, "Comment obtenir ma carte Vitale ?", {"language": "fr"})
+    assert (incoming.chat_id, incoming.text, incoming.metadata) == (
+        77,
+        "Comment obtenir ma carte Vitale ?",
+        {"language": "fr"},
+    )
 
 
 def test_typed_intent_syntax_is_read_as_words() -> None:

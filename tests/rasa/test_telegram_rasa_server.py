@@ -8,8 +8,9 @@ them first); skipped with the reason when the model or the action environment is
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -61,9 +62,21 @@ class Servers:
     def start(self) -> None:
         actions = [str(ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)]
         self.processes.append(start(actions, self.logs[0], self.env, f"http://127.0.0.1:{self.action_port}/health"))
-        rasa = [str(RASA_BIN), "run", "--model", str(MODEL), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-                "--endpoints", str(self.tmp / "endpoints.yml"), "--credentials", str(self.tmp / "credentials.yml"),
-                "--debug"]
+        rasa = [
+            str(RASA_BIN),
+            "run",
+            "--model",
+            str(MODEL),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(self.rasa_port),
+            "--endpoints",
+            str(self.tmp / "endpoints.yml"),
+            "--credentials",
+            str(self.tmp / "credentials.yml"),
+            "--debug",
+        ]
         self.processes.append(start(rasa, self.logs[1], self.env, self.ready))
 
     def ready(self) -> bool:
@@ -72,7 +85,9 @@ class Servers:
 
     def post(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
-        return requests.post(f"{self.url}/webhooks/telegram/webhook", json=update, headers=headers, timeout=120).status_code
+        return requests.post(
+            f"{self.url}/webhooks/telegram/webhook", json=update, headers=headers, timeout=120
+        ).status_code
 
     def stop(self) -> None:
         stop(self.processes)

@@ -44,7 +44,11 @@ def test_set_webhook_registers_url_secret_updates_and_commands(fake_api: FakeBot
     menus = {call.params.get("language_code", "default"): call.params["commands"]
              for call in fake_api.calls_to("setMyCommands")}  # fmt: skip
     assert set(menus) == {"default", "fr"}
-    assert [c["command"] for c in menus["default"]] == [c["command"] for c in menus["fr"]] == ["start", "language", "delete"]
+    assert (
+        [c["command"] for c in menus["default"]]
+        == [c["command"] for c in menus["fr"]]
+        == ["start", "language", "delete"]
+    )
     assert menus["default"] != menus["fr"]  # descriptions translated
     assert TOKEN not in done.stderr + done.stdout
 

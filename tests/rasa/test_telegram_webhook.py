@@ -208,7 +208,10 @@ def test_commands_reach_the_dialogue_as_intents(fake_api: FakeBotApi) -> None:
 
     run(scenario())
     assert [m.text for m in agent.received] == [
-        "/switch_language", '/switch_language{"language":"fr"}', "/delete_my_data", "help"
+        "/switch_language",
+        '/switch_language{"language":"fr"}',
+        "/delete_my_data",
+        "help",
     ]
 
 
@@ -260,8 +263,16 @@ def test_letters_citations_images_and_unknown_custom_payloads(fake_api: FakeBotA
         {"custom": {"type": "letter", "title": "Letter to your CPAM", "text": letter}},
         {"custom": {"type": "some_widget_only_the_web_knows", "data": [1, 2]}},
         {"image": "https://www.example.org/carte-vitale.png"},
-        {"custom": {"type": "citation", "id": "carte-vitale", "lang": "en", "title": "The Carte Vitale > Lost card",
-                    "source": "https://www.ameli.fr/assure", "last_reviewed": "2026-11-23"}},
+        {
+            "custom": {
+                "type": "citation",
+                "id": "carte-vitale",
+                "lang": "en",
+                "title": "The Carte Vitale > Lost card",
+                "source": "https://www.ameli.fr/assure",
+                "last_reviewed": "2026-11-23",
+            }
+        },
     ]
     agent = ScriptedAgent(lambda text, _: replies)
 
@@ -322,11 +333,10 @@ def test_without_a_token_the_channel_is_off_and_nothing_breaks(fake_api: FakeBot
     agent = ScriptedAgent(dialogue)
 
     async def scenario() -> tuple[int, Any, int]:
-        async with rasa_channel_server(agent, {}) as base:
-            async with aiohttp.ClientSession() as session:
-                async with session.get(base + "/webhooks/telegram/") as health:
-                    status, _ = await post(base, text_update("/start"))
-                    return health.status, await health.json(), status
+        async with rasa_channel_server(agent, {}) as base, aiohttp.ClientSession() as session:
+            async with session.get(base + "/webhooks/telegram/") as health:
+                status, _ = await post(base, text_update("/start"))
+                return health.status, await health.json(), status
 
     health_status, health, webhook_status = run(scenario())
     assert (health_status, health["enabled"], webhook_status) == (200, False, 503)

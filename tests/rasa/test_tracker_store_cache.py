@@ -12,19 +12,29 @@ import time
 
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from test_tracker_store_retention import (  # noqa: F401  (fixtures: make_store, postgres, no_retention_variable)
+    make_store,
+    no_retention_variable,
+    postgres,
+    session,
+    stored_rows,
+    tracker,
+    turn,
+)
 
 from rasa_server.tracker_store import ForgetfulSQLTrackerStore
-from test_tracker_store_retention import (  # noqa: F401  (fixtures: make_store, postgres, no_retention_variable)
-    make_store, no_retention_variable, postgres, session, stored_rows, tracker, turn,
-)
 
 
 def snapshot(tracker):
     """What the dialogue sees of a tracker: its events, slot values, active form and latest message."""
     if tracker is None:
         return None
-    return ([event.as_dict() for event in tracker.events], tracker.current_slot_values(), tracker.active_loop_name,
-            tracker.latest_message.text if tracker.latest_message else None)
+    return (
+        [event.as_dict() for event in tracker.events],
+        tracker.current_slot_values(),
+        tracker.active_loop_name,
+        tracker.latest_message.text if tracker.latest_message else None,
+    )
 
 
 def test_a_kept_tracker_is_the_one_the_database_would_give(make_store, monkeypatch):
@@ -34,8 +44,9 @@ def test_a_kept_tracker_is_the_one_the_database_would_give(make_store, monkeypat
         await store.save(tracker("alice", session(now - 60, "bonjour", "ma carte vitale")))
         loads = []
         original = ForgetfulSQLTrackerStore._event_query
-        monkeypatch.setattr(ForgetfulSQLTrackerStore, "_event_query",
-                            lambda self, *a, **k: loads.append(1) or original(self, *a, **k))
+        monkeypatch.setattr(
+            ForgetfulSQLTrackerStore, "_event_query", lambda self, *a, **k: loads.append(1) or original(self, *a, **k)
+        )
         kept = await store.retrieve("alice")
         assert loads == []  # served without reading the events
         assert snapshot(kept) == snapshot(await reader.retrieve("alice"))
@@ -76,6 +87,7 @@ def test_a_conversation_deleted_by_another_server_does_not_come_back(make_store)
 
 def test_events_added_but_never_saved_are_not_resumed(make_store):
     """A turn that failed half-way (the action server died) must not leave its events in the next turn."""
+
     async def scenario():
         store = make_store(retention_days=0)
         await store.save(tracker("dave", session(time.time() - 60, "hello")))
@@ -128,4 +140,3 @@ def test_only_the_most_recent_conversations_are_kept_and_zero_keeps_none(make_st
 def test_a_bad_cache_size_stops_the_start_up_with_a_clear_message(make_store, value):
     with pytest.raises(ValueError, match="cache_size must be a whole number"):
         make_store(retention_days=0, cache_size=value)
-

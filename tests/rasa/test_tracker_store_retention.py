@@ -20,8 +20,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -52,14 +53,21 @@ slots:
 
 
 def turn(text: str, at: float) -> list:
-    return [UserUttered(text, {"name": "greet"}, timestamp=at), ActionExecuted("utter_greet", timestamp=at + 0.1),
-            ActionExecuted("action_listen", timestamp=at + 0.2)]
+    return [
+        UserUttered(text, {"name": "greet"}, timestamp=at),
+        ActionExecuted("utter_greet", timestamp=at + 0.1),
+        ActionExecuted("action_listen", timestamp=at + 0.2),
+    ]
 
 
 def session(at: float, *texts: str) -> list:
     """A conversation session as Rasa stores it: action_session_start, SessionStarted, then the turns."""
-    events = [ActionExecuted("action_session_start", timestamp=at), SessionStarted(timestamp=at + 0.01),
-              SlotSet("language", "fr", timestamp=at + 0.02), ActionExecuted("action_listen", timestamp=at + 0.03)]
+    events = [
+        ActionExecuted("action_session_start", timestamp=at),
+        SessionStarted(timestamp=at + 0.01),
+        SlotSet("language", "fr", timestamp=at + 0.02),
+        ActionExecuted("action_listen", timestamp=at + 0.03),
+    ]
     for i, text in enumerate(texts):
         events += turn(text, at + 1 + i)
     return events
@@ -78,8 +86,7 @@ def stored_texts(store: ForgetfulSQLTrackerStore, sender: str) -> list[str]:
     import json
 
     with store.session_scope() as db:
-        rows = (db.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender)
-                .order_by(store.SQLEvent.id).all())
+        rows = db.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender).order_by(store.SQLEvent.id).all()
         return [json.loads(row.data).get("text") for row in rows if row.type_name == "user"]
 
 
@@ -89,6 +96,7 @@ def stored_rows(store: ForgetfulSQLTrackerStore, sender: str) -> int:
 
 
 # --- the two databases -------------------------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -119,12 +127,37 @@ def postgres() -> Iterator[dict[str, Any]]:
         shutil.chown(directory, "postgres")
         as_user = ["runuser", "-u", "postgres", "--"]
     data, port, user = directory / "data", _free_port(), "expat_sante_test"
-    subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", user, "--auth=trust",
-                    "--encoding=UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_user,
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            user,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+        ],
+        check=True,
+        capture_output=True,
+    )
     pg_ctl = [*as_user, str(bin_dir / "pg_ctl"), "-D", str(data)]
-    subprocess.run([*pg_ctl, "-l", str(directory / "log"), "-w", "-t", "60", "start", "-o",
-                    f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={directory}"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            *pg_ctl,
+            "-l",
+            str(directory / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+            "-o",
+            f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={directory}",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield {"host": "127.0.0.1", "port": port, "username": user}
     finally:
@@ -142,8 +175,9 @@ def make_store(request, tmp_path) -> Callable[..., ForgetfulSQLTrackerStore]:
         import psycopg2
 
         name = f"t_{uuid.uuid4().hex[:12]}"
-        connection = psycopg2.connect(dbname="postgres", user=server["username"], host=server["host"],
-                                      port=server["port"])
+        connection = psycopg2.connect(
+            dbname="postgres", user=server["username"], host=server["host"], port=server["port"]
+        )
         connection.autocommit = True
         connection.cursor().execute(f"CREATE DATABASE {name}")
         connection.close()
@@ -166,14 +200,16 @@ def no_retention_variable(monkeypatch):
 
 # --- retention ---------------------------------------------------------------------------------------------------
 
+
 def test_start_up_deletes_conversations_idle_past_retention_and_keeps_recent_ones(make_store):
     async def scenario():
         other_server = make_store(retention_days=0)
         await other_server.save(tracker("idle-40-days", session(days_ago(40), "bonjour", "ma carte vitale")))
         await other_server.save(tracker("idle-29-days", session(days_ago(29), "hello")))
         # Started 40 days ago but still talking today: its last event is recent, so it stays.
-        await other_server.save(tracker("long-running", session(days_ago(40), "first")
-                                        + turn("today", days_ago(0.001))))
+        await other_server.save(
+            tracker("long-running", session(days_ago(40), "first") + turn("today", days_ago(0.001)))
+        )
 
         store = make_store(retention_days=30)
         assert stored_rows(store, "idle-40-days") == 0
@@ -273,8 +309,12 @@ def test_earlier_sessions_past_retention_go_the_session_in_progress_stays_whole(
         for event in turn("une question de plus", time.time()):
             resumed.update(event)
         await store.save(resumed)
-        assert stored_texts(store, "regular") == ["il y a dix jours", "aujourd'hui", "et encore",
-                                                  "une question de plus"]
+        assert stored_texts(store, "regular") == [
+            "il y a dix jours",
+            "aujourd'hui",
+            "et encore",
+            "une question de plus",
+        ]
 
     asyncio.run(scenario())
 
@@ -295,6 +335,7 @@ def test_delete_my_data_still_removes_the_conversation_with_retention_on(make_st
 
 # --- the setting -------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("value, days", [(None, 30), ("", 30), ("0", 0), ("30", 30), (" 90 ", 90), (365, 365)])
 def test_retention_values_accepted(value, days):
     assert parse_retention_days(value) == days
@@ -314,16 +355,36 @@ def test_a_bad_retention_is_refused_before_connecting(tmp_path):
 
 def test_rasa_run_stops_at_start_up_with_a_clear_message_on_a_bad_retention(tmp_path):
     """The real server, with the project's endpoints.yml: the error is the last line, and nothing listens."""
-    env = dict(os.environ, TRACKER_RETENTION_DAYS="a month", TRACKER_DB=str(tmp_path / "tracker.db"),
-               TRACKER_DIALECT="sqlite", ACTION_ENDPOINT_URL="http://127.0.0.1:9/webhook",
-               PYTHONPATH=str(ROOT), RASA_TELEMETRY_ENABLED="false")
+    env = dict(
+        os.environ,
+        TRACKER_RETENTION_DAYS="a month",
+        TRACKER_DB=str(tmp_path / "tracker.db"),
+        TRACKER_DIALECT="sqlite",
+        ACTION_ENDPOINT_URL="http://127.0.0.1:9/webhook",
+        PYTHONPATH=str(ROOT),
+        RASA_TELEMETRY_ENABLED="false",
+    )
     port = _free_port()
     # The store is made before the model is read: an empty file passes Rasa's "is there a model" check.
     (tmp_path / "model.tar.gz").write_bytes(b"")
     completed = subprocess.run(
-        [str(Path(sys.executable).parent / "rasa"), "run", "--endpoints", str(ROOT / "endpoints.yml"),
-         "--model", str(tmp_path / "model.tar.gz"), "--interface", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180,
+        [
+            str(Path(sys.executable).parent / "rasa"),
+            "run",
+            "--endpoints",
+            str(ROOT / "endpoints.yml"),
+            "--model",
+            str(tmp_path / "model.tar.gz"),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     output = completed.stdout + completed.stderr
     assert completed.returncode != 0, output[-3000:]
@@ -332,6 +393,7 @@ def test_rasa_run_stops_at_start_up_with_a_clear_message_on_a_bad_retention(tmp_
 
 
 # --- SQLite files -------------------------------------------------------------------------------------------------
+
 
 def test_sqlite_store_uses_wal_and_secure_delete(tmp_path):
     store = ForgetfulSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
@@ -364,8 +426,9 @@ def test_after_delete_my_data_the_words_are_in_no_database_file(tmp_path):
         store.engine.dispose()
 
     def make_sqlite() -> ForgetfulSQLTrackerStore:
-        return ForgetfulSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"),
-                                        retention_days=0)
+        return ForgetfulSQLTrackerStore(
+            domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"), retention_days=0
+        )
 
     def database_files() -> list[Path]:
         return [path for path in tmp_path.iterdir() if path.name.startswith("tracker.db")]

@@ -11,8 +11,14 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from rasa_server.unknown_words import UnknownWordsClassifier, words
 
-TRAINING = ["Comment commander ma carte Vitale ?", "I lost my health card", "thanks a lot", "merci beaucoup",
-            "Je suis étudiant", "where is the nearest médecin traitant"]
+TRAINING = [
+    "Comment commander ma carte Vitale ?",
+    "I lost my health card",
+    "thanks a lot",
+    "merci beaucoup",
+    "Je suis étudiant",
+    "where is the nearest médecin traitant",
+]
 
 
 @pytest.fixture
@@ -26,8 +32,13 @@ def trained(tmp_path) -> tuple[UnknownWordsClassifier, LocalModelStorage, Resour
 
 
 def diet_says(text: str, intent: str = "thank", confidence: float = 0.9) -> Message:
-    return Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
-                         "intent_ranking": [{"name": intent, "confidence": confidence}]})
+    return Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": [{"name": intent, "confidence": confidence}],
+        }
+    )
 
 
 def test_words_fold_case_and_accents():
@@ -43,12 +54,18 @@ def test_a_message_of_unknown_words_becomes_unclear(trained, text):
     assert [entry["name"] for entry in message.get("intent_ranking")] == ["nlu_fallback", "thank"]
 
 
-@pytest.mark.parametrize("text", [
-    "carte vitalle perdue",        # one known word, typos elsewhere: DIET decides
-    "MERCI",                       # case
-    "JE SUIS ETUDIANTE",           # case and accents folded: "je", "suis" were seen
-    "30", "🙂🙂🙂", "", "/inform{\"price\": \"30\"}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "carte vitalle perdue",  # one known word, typos elsewhere: DIET decides
+        "MERCI",  # case
+        "JE SUIS ETUDIANTE",  # case and accents folded: "je", "suis" were seen
+        "30",
+        "🙂🙂🙂",
+        "",
+        '/inform{"price": "30"}',
+    ],
+)
 def test_messages_with_a_known_word_or_no_word_are_left_to_diet(trained, text):
     component, _, _ = trained
     [message] = component.process([diet_says(text)])

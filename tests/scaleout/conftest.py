@@ -11,9 +11,9 @@ import secrets
 import shutil
 import socket
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -52,7 +52,10 @@ class ScaleOut:
         import psycopg2
 
         return psycopg2.connect(
-            host="127.0.0.1", port=int(self.env["SCALEOUT_PG_PORT"]), dbname="expat_sante", user="expat_sante",
+            host="127.0.0.1",
+            port=int(self.env["SCALEOUT_PG_PORT"]),
+            dbname="expat_sante",
+            user="expat_sante",
             password=self.secret("SCALEOUT_PG_PASSWORD"),
         )
 
@@ -60,8 +63,10 @@ class ScaleOut:
         return [int(path.read_text()) for path in sorted((self.directory / "run").glob("rasa-*.pid"))]
 
     def logs(self) -> str:
-        return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}"
-                         for log in sorted((self.directory / "log").glob("*.log")))
+        return "\n".join(
+            f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}"
+            for log in sorted((self.directory / "log").glob("*.log"))
+        )
 
 
 @pytest.fixture(scope="session")
@@ -70,8 +75,12 @@ def scaleout() -> Iterator[ScaleOut]:
     nginx, rasa1, rasa2, act1, act2, act_lb, pg, redis = free_ports(8)
     env = dict(os.environ)
     env.update(
-        SCALEOUT_DIR=str(directory), SCALEOUT_PORT=str(nginx), SCALEOUT_RASA_PORTS=f"{rasa1} {rasa2}",
-        SCALEOUT_ACTION_PORTS=f"{act1} {act2}", SCALEOUT_ACTION_LB_PORT=str(act_lb), SCALEOUT_PG_PORT=str(pg),
+        SCALEOUT_DIR=str(directory),
+        SCALEOUT_PORT=str(nginx),
+        SCALEOUT_RASA_PORTS=f"{rasa1} {rasa2}",
+        SCALEOUT_ACTION_PORTS=f"{act1} {act2}",
+        SCALEOUT_ACTION_LB_PORT=str(act_lb),
+        SCALEOUT_PG_PORT=str(pg),
         SCALEOUT_REDIS_PORT=str(redis),
     )
     for name in ("SCALEOUT_PG_PASSWORD", "SCALEOUT_REDIS_PASSWORD"):
@@ -79,8 +88,10 @@ def scaleout() -> Iterator[ScaleOut]:
     # The rasa servers share the per-sender rate limit through the scale-out's Redis (test_shared_rate_limit.py);
     # 10 a minute is above what any conversation of test_scaleout.py sends.
     env["SCALEOUT_REDIS_PASSWORD"] = secrets.token_hex(16)
-    env.update(RATE_LIMIT_PER_MINUTE="10",
-               RATE_LIMIT_REDIS_URL=f"redis://:{env['SCALEOUT_REDIS_PASSWORD']}@127.0.0.1:{redis}/2")
+    env.update(
+        RATE_LIMIT_PER_MINUTE="10",
+        RATE_LIMIT_REDIS_URL=f"redis://:{env['SCALEOUT_REDIS_PASSWORD']}@127.0.0.1:{redis}/2",
+    )
     subprocess.run([str(SCRIPT), "down", "--purge"], cwd=ROOT, env=env, check=False, capture_output=True)
     running = ScaleOut(directory, env)
     try:

@@ -23,9 +23,18 @@ CONVERSATIONS = 40
 TURNS = 6
 DOUBLE_SENDERS = 10  # conversations that also send two messages at the same instant
 MESSAGES = [
-    "Hello", "Bonjour", "How do I get a Carte Vitale?", "C'est quoi une mutuelle ?", "thanks", "merci",
-    "What can you do?", "Mon dossier est bloqué depuis des mois", "What is the participation forfaitaire?",
-    "Do I need a médecin traitant?", "Comment commander ma Carte Vitale ?", "ok",
+    "Hello",
+    "Bonjour",
+    "How do I get a Carte Vitale?",
+    "C'est quoi une mutuelle ?",
+    "thanks",
+    "merci",
+    "What can you do?",
+    "Mon dossier est bloqué depuis des mois",
+    "What is the participation forfaitaire?",
+    "Do I need a médecin traitant?",
+    "Comment commander ma Carte Vitale ?",
+    "ok",
 ]
 
 
@@ -69,8 +78,9 @@ async def converse(session, url, sender: str, messages: list[str], double: bool)
 async def run_all(url: str, plans: dict[str, tuple[list[str], bool]]) -> dict[str, list[tuple[str, list[dict]]]]:
     timeout = aiohttp.ClientTimeout(total=180)
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=CONVERSATIONS)) as session:
-        results = await asyncio.gather(*(converse(session, url, sender, messages, double)
-                                         for sender, (messages, double) in plans.items()))
+        results = await asyncio.gather(
+            *(converse(session, url, sender, messages, double) for sender, (messages, double) in plans.items())
+        )
     return dict(zip(plans, results))
 
 

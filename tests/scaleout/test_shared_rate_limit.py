@@ -13,8 +13,8 @@ import socket
 import subprocess
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import aiohttp
 import pytest
@@ -34,9 +34,23 @@ def redis_url(tmp_path_factory) -> Iterator[str]:
         pytest.skip("redis-server not installed (deploy/scaleout.sh installs it)")
     port = free_port()
     directory = tmp_path_factory.mktemp("redis")
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                               "--appendonly", "no", "--dir", str(directory)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -55,8 +69,13 @@ def test_two_processes_share_one_window_per_sender(redis_url):
     server_1, server_2 = RedisRateLimiter(3, redis_url), RedisRateLimiter(3, redis_url)
     sender = f"s-{uuid.uuid4().hex}"
     # Alternating like round robin: 3 allowed in all, not 3 per process.
-    assert [limiter.allow(sender) for limiter in (server_1, server_2, server_1, server_2, server_1)] == \
-        [True, True, True, False, False]
+    assert [limiter.allow(sender) for limiter in (server_1, server_2, server_1, server_2, server_1)] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
     assert server_2.allow(f"other-{uuid.uuid4().hex}"), "another sender has their own window"
 
 
@@ -111,9 +130,11 @@ def test_one_conversation_flooding_two_rasa_servers_gets_the_limit_once(scaleout
 
     async def flood() -> list[list[dict]]:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+
             async def post(i: int) -> list[dict]:
-                async with session.post(f"{scaleout.url}/webhooks/rest/webhook",
-                                        json={"sender": sender, "message": "Hello"}) as response:
+                async with session.post(
+                    f"{scaleout.url}/webhooks/rest/webhook", json={"sender": sender, "message": "Hello"}
+                ) as response:
                     assert response.status == 200
                     return await response.json()
 

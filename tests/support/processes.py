@@ -14,8 +14,9 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable, Union
+from typing import Union
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTIONS_PYTHON = Path(os.environ.get("ACTIONS_PYTHON") or ROOT / ".venv" / "actions" / "bin" / "python")
@@ -35,7 +36,10 @@ def offline_env(**extra: str) -> dict[str, str]:
     """This environment, offline (no model hub, no telemetry), with the project importable, plus ``extra``."""
     env = dict(os.environ)
     env.update(
-        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", RASA_TELEMETRY_ENABLED="false", TOKENIZERS_PARALLELISM="false",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        RASA_TELEMETRY_ENABLED="false",
+        TOKENIZERS_PARALLELISM="false",
         PYTHONPATH=str(ROOT),
     )
     env.update(extra)
@@ -58,11 +62,20 @@ def _tail(log: Path, characters: int = 4000) -> str:
         return "(no log)"
 
 
-def start(command: list[str], log: Path, env: dict[str, str], ready: Ready, *, cwd: Path = ROOT,
-          timeout: float = 300, new_session: bool = False) -> subprocess.Popen:
+def start(
+    command: list[str],
+    log: Path,
+    env: dict[str, str],
+    ready: Ready,
+    *,
+    cwd: Path = ROOT,
+    timeout: float = 300,
+    new_session: bool = False,
+) -> subprocess.Popen:
     """Start ``command`` and wait until ``ready`` (a URL answering 200, or a check) holds; stop it on failure."""
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                               start_new_session=new_session)
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=new_session
+    )
     check = (lambda: answers(ready)) if isinstance(ready, str) else ready
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -101,9 +101,21 @@ def test_eu_routes_imply_the_nationality_group():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("I'm American", "non_eu"), ("je suis allemande", "eu"), ("UK", "uk"), ("Swiss", "eu"),
-     ("I'm British", "uk"), ("je suis britannique", "uk"), ("from the U.K.", "uk"), ("Irish", "eu"),
-     ("hors UE", "non_eu"), ("non_eu", "non_eu"), ("uk", "uk"), ("blue", None), ("", None)],
+    [
+        ("I'm American", "non_eu"),
+        ("je suis allemande", "eu"),
+        ("UK", "uk"),
+        ("Swiss", "eu"),
+        ("I'm British", "uk"),
+        ("je suis britannique", "uk"),
+        ("from the U.K.", "uk"),
+        ("Irish", "eu"),
+        ("hors UE", "non_eu"),
+        ("non_eu", "non_eu"),
+        ("uk", "uk"),
+        ("blue", None),
+        ("", None),
+    ],
 )
 def test_nationality_groups_are_recognised(text, expected):
     assert recognise_nationality(text) == expected
@@ -111,16 +123,26 @@ def test_nationality_groups_are_recognised(text, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("2 months", "under_3_months"), ("six weeks", "under_3_months"), ("un an", "3_months_or_more"),
-     ("depuis 4 mois", "3_months_or_more"), ("je viens d'arriver", "under_3_months"),
-     ("more than 3 months", "3_months_or_more"), ("less than 3 months", "under_3_months"),
-     ("3_months_or_more", "3_months_or_more"), ("a while", None), (None, None)],
+    [
+        ("2 months", "under_3_months"),
+        ("six weeks", "under_3_months"),
+        ("un an", "3_months_or_more"),
+        ("depuis 4 mois", "3_months_or_more"),
+        ("je viens d'arriver", "under_3_months"),
+        ("more than 3 months", "3_months_or_more"),
+        ("less than 3 months", "under_3_months"),
+        ("3_months_or_more", "3_months_or_more"),
+        ("a while", None),
+        (None, None),
+    ],
 )
 def test_time_in_france_is_read_from_free_text(text, expected):
     assert parse_residence(text) == expected
 
 
-@pytest.mark.parametrize("lang, s1, no_wait", [("en", "S1", "no three-month wait"), ("fr", "S1", "sans délai de trois mois")])
+@pytest.mark.parametrize(
+    "lang, s1, no_wait", [("en", "S1", "no three-month wait"), ("fr", "S1", "sans délai de trois mois")]
+)
 def test_a_uk_retiree_gets_the_s1_route_without_the_three_month_wait(lang, s1, no_wait):
     checklist = build_checklist("retiree", "uk", "under_3_months", lang, KNOWLEDGE)
     assert s1 in checklist.items["route"] and no_wait in checklist.items["route"]

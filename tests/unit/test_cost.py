@@ -28,7 +28,10 @@ from bot.guidance.cost import (
             "Combien je paie chez le dermatologue à 50 euros sans mutuelle ?",
             {"care": "specialist", "price": "50", "mutuelle": "none"},
         ),
-        ("j'ai 70 ans, kiné à 20,50 € avec une mutuelle à 200 %", {"care": "physio", "price": "20.50", "mutuelle": "200", "age": "70"}),
+        (
+            "j'ai 70 ans, kiné à 20,50 € avec une mutuelle à 200 %",
+            {"care": "physio", "price": "20.50", "mutuelle": "200", "age": "70"},
+        ),
         ("my 5-year-old sees the pédiatre, 35€", {"care": "pediatrician", "price": "35", "age": "5"}),
         ("I have the CSS, dentist 23 euros", {"care": "dentist", "price": "23", "mutuelle": "css"}),
         ("sans médecin traitant, combien pour le généraliste ?", {"care": "gp", "medecin_traitant": "no"}),
@@ -151,7 +154,18 @@ def test_the_answer_has_a_chart_payload_that_adds_up_in_the_users_language(lang,
     assert sum(Decimal(str(p["amount"])) for p in payload["parts"]) == Decimal(str(payload["billed"]))
     assert you in payload["text"] and billed in payload["text"]
     assert set(payload) == {
-        "type", "lang", "care", "date", "currency", "billed", "price", "parts", "text", "headline", "assumption", "details"
+        "type",
+        "lang",
+        "care",
+        "date",
+        "currency",
+        "billed",
+        "price",
+        "parts",
+        "text",
+        "headline",
+        "assumption",
+        "details",
     }
     assert all(set(p) == {"part", "label", "amount", "percent", "formatted"} for p in payload["parts"])
     assert payload["parts"][2]["formatted"] == you
@@ -183,7 +197,9 @@ def test_100_sante_equipment_is_a_care_and_its_basket_or_class_is_asked():
 
     assert extract_cost_fields("What will I pay for a crown at 800 euros?") == {"care": "crown", "price": "800"}
     assert extract_cost_fields("aide auditive classe 2 à 1500 €") == {
-        "care": "hearing_aid", "price": "1500", "device_class": "2"
+        "care": "hearing_aid",
+        "price": "1500",
+        "device_class": "2",
     }
     assert extract_cost_fields("tarif maîtrisé", requested="basket") == {"basket": "maitrise"}
     assert missing_questions({"care": "crown"}) == ["price", "basket", "mutuelle"]

@@ -142,7 +142,9 @@ def test_schema(items, lang):
         assert isinstance(entry["id"], str) and entry["id"].startswith(f"{lang}-"), where
         assert entry["lang"] == lang, where
         assert entry.get("metadata_language") in (None, "en", "fr"), where
-        assert isinstance(entry["tags"], list) and entry["tags"] and all(isinstance(t, str) for t in entry["tags"]), where
+        assert isinstance(entry["tags"], list) and entry["tags"] and all(isinstance(t, str) for t in entry["tags"]), (
+            where
+        )
         turns = entry["turns"]
         assert isinstance(turns, list) and 1 <= len(turns) <= 4, f"{where}: 1 to 4 user turns"
         for turn in turns:
@@ -221,6 +223,7 @@ def test_near_copy_detection():
 
 # --- the scoring script ---------------------------------------------------------------------------------------------
 
+
 def domain_text(name: str, lang: str) -> str:
     variants = (yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")))["responses"][name]
     french = [v["text"] for v in variants if v.get("condition")]
@@ -235,21 +238,38 @@ def test_reply_kinds_come_from_the_domain(lang):
     assert kinds.kind([{"text": domain_text("utter_technical_problem", lang)}]) == "dead_end"
     assert kinds.kind([]) == "dead_end"
     assert kinds.kind([{"text": domain_text("utter_knowledge_unknown", lang)}]) == "unknown"
-    assert kinds.kind([{"text": domain_text("utter_flow_intro", lang)}, {"text": domain_text("utter_ask_price", lang)}]) \
+    assert (
+        kinds.kind([{"text": domain_text("utter_flow_intro", lang)}, {"text": domain_text("utter_ask_price", lang)}])
         == "asked"
-    assert kinds.kind([{"text": domain_text("utter_clarify", lang), "buttons": [{"title": "x", "payload": "x"}]}]) \
+    )
+    assert (
+        kinds.kind([{"text": domain_text("utter_clarify", lang), "buttons": [{"title": "x", "payload": "x"}]}])
         == "clarify"
-    assert kinds.kind([{"text": "**The forfait journalier**\n\nIt is €23 per day."},
-                       {"text": domain_text("utter_ask_price", lang)}]) == "answer", "an answer, then a question"
-    assert kinds.kind([{"text": "**The forfait journalier**\n\nIt is €23 per day.\n\nSource: https://www.ameli.fr"}]) \
+    )
+    assert (
+        kinds.kind(
+            [
+                {"text": "**The forfait journalier**\n\nIt is €23 per day."},
+                {"text": domain_text("utter_ask_price", lang)},
+            ]
+        )
         == "answer"
+    ), "an answer, then a question"
+    assert (
+        kinds.kind([{"text": "**The forfait journalier**\n\nIt is €23 per day.\n\nSource: https://www.ameli.fr"}])
+        == "answer"
+    )
 
 
 def test_reply_language():
-    assert ev.reply_language("The forfait journalier is €23 per day from 1 March 2026, and a mutuelle must pay it.") \
+    assert (
+        ev.reply_language("The forfait journalier is €23 per day from 1 March 2026, and a mutuelle must pay it.")
         == "en"
-    assert ev.reply_language("Le forfait journalier est de 23 € par jour depuis le 1er mars 2026 : la mutuelle le paie.") \
+    )
+    assert (
+        ev.reply_language("Le forfait journalier est de 23 € par jour depuis le 1er mars 2026 : la mutuelle le paie.")
         == "fr"
+    )
     assert ev._vote("Le forfait journalier est de 23 € par jour, et la mutuelle doit le payer pour vous.") == "fr"
     assert ev._vote("The forfait journalier is 23 euros a day, and the mutuelle has to pay it for you.") == "en"
     assert ev.reply_language("OK") is None
@@ -271,8 +291,11 @@ def test_servers_started_with_the_harness(monkeypatch, tmp_path):
     with pytest.raises(RuntimeError, match="no trained model"):
         stack.start()
     (tmp_path / "model.tar.gz").write_bytes(b"")
-    monkeypatch.setattr(processes, "start", lambda command, log, env, ready, **kw: started.append((command, env, ready))
-                        or f"process {len(started)}")
+    monkeypatch.setattr(
+        processes,
+        "start",
+        lambda command, log, env, ready, **kw: started.append((command, env, ready)) or f"process {len(started)}",
+    )
     monkeypatch.setattr(processes, "stop", lambda running: stopped.extend(running))
     stack.start()
     (actions, actions_env, actions_ready), (rasa, rasa_env, rasa_ready) = started
@@ -294,13 +317,19 @@ def test_amount_regexes_of_the_set_match_usual_spellings():
 
 def test_scoring_of_items(monkeypatch):
     """facts / wrong / don't know / dead end / language, from canned replies instead of a server."""
-    replies = iter([
-        [{"text": "**Students**\n\nRegister on etudiant-etranger.ameli.fr, the site for international students."}],
-        [{"text": "**Students**\n\nAre you a citizen of the EU, the EEA or Switzerland? Then read on."}],
-        [{"text": domain_text("utter_knowledge_unknown", "en")}],
-        [{"text": domain_text("utter_default", "en")}],
-        [{"text": "**Étudiants**\n\nInscrivez-vous sur etudiant-etranger.ameli.fr, le site des étudiants étrangers."}],
-    ])
+    replies = iter(
+        [
+            [{"text": "**Students**\n\nRegister on etudiant-etranger.ameli.fr, the site for international students."}],
+            [{"text": "**Students**\n\nAre you a citizen of the EU, the EEA or Switzerland? Then read on."}],
+            [{"text": domain_text("utter_knowledge_unknown", "en")}],
+            [{"text": domain_text("utter_default", "en")}],
+            [
+                {
+                    "text": "**Étudiants**\n\nInscrivez-vous sur etudiant-etranger.ameli.fr, le site des étudiants étrangers."
+                }
+            ],
+        ]
+    )
     sent = []
 
     def fake_send(url, sender, message, metadata, timeout=120):
@@ -309,8 +338,11 @@ def test_scoring_of_items(monkeypatch):
 
     monkeypatch.setattr(ev, "send", fake_send)
     kinds = ev.ReplyKinds()
-    question = {"user": "student, do I pay?", "expect": [r"etudiant-etranger\.ameli\.fr"],
-                "forbid": [r"\A\W*Are you a citizen"]}
+    question = {
+        "user": "student, do I pay?",
+        "expect": [r"etudiant-etranger\.ameli\.fr"],
+        "forbid": [r"\A\W*Are you a citizen"],
+    }
     good = ev.run_item("http://x", {"id": "a", "lang": "en", "turns": [question]}, kinds)
     wrong = ev.run_item("http://x", {"id": "b", "lang": "en", "turns": [question]}, kinds)
     unknown = ev.run_item("http://x", {"id": "c", "lang": "en", "turns": [question]}, kinds)
@@ -331,8 +363,9 @@ def test_scoring_of_items(monkeypatch):
     assert summary["asked"] == 0.0 and summary["clarify"] == 0.0
     assert summary["single_facts"] == pytest.approx(0.4) and summary["conversation_facts"] is None
     assert summary["language"] == pytest.approx(0.8)
-    assert ev.misses(summary) and not ev.misses({**summary, "facts": 0.95, "dead_ends": 0.0, "wrong": 0.0,
-                                                 "language": 1.0})
+    assert ev.misses(summary) and not ev.misses(
+        {**summary, "facts": 0.95, "dead_ends": 0.0, "wrong": 0.0, "language": 1.0}
+    )
 
 
 class FakeRasa:
@@ -366,7 +399,7 @@ class FakeRasa:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "FakeRasa":
+    def __enter__(self) -> FakeRasa:
         self.thread.start()
         return self
 
@@ -379,22 +412,56 @@ def test_command_line_against_a_running_server(tmp_path, capsys):
     """The whole command: REST calls, the table, --json, and --strict's exit status."""
     import json
 
-    good = [{"text": "**Students**\n\nInternational students register on etudiant-etranger.ameli.fr, the website "
-                     "of the Assurance Maladie for them.\n\nSource: https://etudiant-etranger.ameli.fr"}]
+    good = [
+        {
+            "text": "**Students**\n\nInternational students register on etudiant-etranger.ameli.fr, the website "
+            "of the Assurance Maladie for them.\n\nSource: https://etudiant-etranger.ameli.fr"
+        }
+    ]
     report = tmp_path / "report.json"
     with FakeRasa(good) as server:
-        status = ev.main(["--url", server.url, "--lang", "en", "--only", "en-c1-master-lyon", "--json", str(report),
-                          "--strict", "--no-start"])
-        assert server.received == [{"sender": server.received[0]["sender"], "message":
-                                    next(e for e in load("en") if e["id"] == "en-c1-master-lyon")["turns"][0]["user"]}]
+        status = ev.main(
+            [
+                "--url",
+                server.url,
+                "--lang",
+                "en",
+                "--only",
+                "en-c1-master-lyon",
+                "--json",
+                str(report),
+                "--strict",
+                "--no-start",
+            ]
+        )
+        assert server.received == [
+            {
+                "sender": server.received[0]["sender"],
+                "message": next(e for e in load("en") if e["id"] == "en-c1-master-lyon")["turns"][0]["user"],
+            }
+        ]
     assert status == 0
     written = json.loads(report.read_text(encoding="utf-8"))
     assert written["languages"]["en"]["summary"]["facts"] == 1.0
     assert "en        1" in capsys.readouterr().out
 
     with FakeRasa([{"text": "Are you a citizen of the EU, the EEA or Switzerland?"}]) as server:
-        assert ev.main(["--url", server.url, "--lang", "en", "--only", "en-c1-master-lyon", "--strict",
-                        "--no-start", "--failures"]) == 1
+        assert (
+            ev.main(
+                [
+                    "--url",
+                    server.url,
+                    "--lang",
+                    "en",
+                    "--only",
+                    "en-c1-master-lyon",
+                    "--strict",
+                    "--no-start",
+                    "--failures",
+                ]
+            )
+            == 1
+        )
         assert ev.main(["--url", server.url, "--lang", "en", "--only", "en-c1-master-lyon", "--no-start"]) == 0
     out = capsys.readouterr().out
     assert "misses the targets" in out and "forbidden present" in out and "asked instead" in out

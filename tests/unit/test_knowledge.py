@@ -8,14 +8,15 @@ lead to it, and nothing may be copied from the seed guides or invented (phone nu
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 import re
 import unicodedata
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.calculator import load_rules
 from bot.knowledge.articles import (
     LANGUAGES,
     REQUIRED_FIELDS,
@@ -25,7 +26,6 @@ from bot.knowledge.articles import (
     parse_article,
     validate,
 )
-from bot.calculator import load_rules
 
 REPO = Path(__file__).resolve().parents[2]
 KNOWLEDGE = REPO / "knowledge"
@@ -236,8 +236,11 @@ def test_every_section_has_its_own_review_date(articles):
     ]
     assert not problems, "\n".join(problems)
     newest = {a.path: max(s.last_reviewed for s in a.sections) for a in articles}
-    stale = [f"{a.path.name} ({a.lang}): {a.last_reviewed}, newest section {newest[a.path]}" for a in articles
-             if a.last_reviewed != newest[a.path]]
+    stale = [
+        f"{a.path.name} ({a.lang}): {a.last_reviewed}, newest section {newest[a.path]}"
+        for a in articles
+        if a.last_reviewed != newest[a.path]
+    ]
     assert not stale, "last_reviewed must be the most recent of the sections' dates:\n" + "\n".join(stale)
 
 

@@ -88,4 +88,7 @@ def test_unusable_hint_is_ignored():
 
 def test_default_language_when_nothing_is_known():
     assert choose("ok").language == "en"
-    assert choose_language(current=None, pinned=False, explicit=None, channel_hint=None, text="", default="fr").language == "fr"
+    assert (
+        choose_language(current=None, pinned=False, explicit=None, channel_hint=None, text="", default="fr").language
+        == "fr"
+    )

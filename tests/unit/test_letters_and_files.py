@@ -7,9 +7,9 @@ import re
 import pytest
 
 from bot.guidance.letters import load_letter
-from bot.settings import get_settings
 from bot.guidance.stalled_file import STATUSES, advice, parse_since, recognise_status
 from bot.safety.urgency import is_urgent
+from bot.settings import get_settings
 
 KNOWLEDGE = get_settings().knowledge_dir
 LETTERS = sorted(path.stem for path in (KNOWLEDGE / "fr").glob("letter-*.md"))
@@ -24,7 +24,9 @@ def test_each_letter_is_the_french_text_block_of_its_article(letter_id, lang):
     assert letter.text.startswith("[NOM Prénom]") and "Madame, Monsieur" in letter.text
     payload = letter.payload()
     assert payload == {"type": "letter", "lang": "fr", "title": letter.title, "text": letter.text}
-    title_line = next(line for line in (KNOWLEDGE / lang / f"{letter_id}.md").read_text().splitlines() if line.startswith("title:"))
+    title_line = next(
+        line for line in (KNOWLEDGE / lang / f"{letter_id}.md").read_text().splitlines() if line.startswith("title:")
+    )
     assert letter.title in title_line
 
 
@@ -44,10 +46,16 @@ def test_an_unknown_letter_id_is_refused():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("no news since March", "no_news"), ("toujours rien", "no_news"), ("ils ont perdu mon dossier", "lost"),
-     ("the CPAM never received my application", "lost"), ("my application was refused", "refused"),
-     ("la CPAM me demande des pièces manquantes", "documents_requested"), ("documents_requested", "documents_requested"),
-     ("hello", None)],
+    [
+        ("no news since March", "no_news"),
+        ("toujours rien", "no_news"),
+        ("ils ont perdu mon dossier", "lost"),
+        ("the CPAM never received my application", "lost"),
+        ("my application was refused", "refused"),
+        ("la CPAM me demande des pièces manquantes", "documents_requested"),
+        ("documents_requested", "documents_requested"),
+        ("hello", None),
+    ],
 )
 def test_what_happened_is_recognised_in_both_languages(text, expected):
     assert recognise_status(text) == expected
@@ -58,11 +66,19 @@ def test_what_happened_is_recognised_in_both_languages(text, expected):
 def test_each_status_gets_its_own_section_and_the_right_letter(status, lang):
     found = advice(status, lang, KNOWLEDGE)
     assert found.steps.text and found.source.startswith("https://")
-    expected = {"no_news": "letter-stalled-file", "lost": "letter-stalled-file",
-                "documents_requested": "letter-missing-documents", "refused": None}
+    expected = {
+        "no_news": "letter-stalled-file",
+        "lost": "letter-stalled-file",
+        "documents_requested": "letter-missing-documents",
+        "refused": None,
+    }
     assert found.letter_id == expected[status]
-    keyword = {"no_news": ("news", "nouvelles"), "documents_requested": ("documents", "pièces"),
-               "lost": ("lost", "perdu"), "refused": ("refused", "refusée")}[status]
+    keyword = {
+        "no_news": ("news", "nouvelles"),
+        "documents_requested": ("documents", "pièces"),
+        "lost": ("lost", "perdu"),
+        "refused": ("refused", "refusée"),
+    }[status]
     assert keyword[lang == "fr"] in found.steps.heading.lower()
 
 
@@ -74,8 +90,15 @@ def test_since_when_is_read_from_free_text():
 
 @pytest.mark.parametrize(
     "text, urgent",
-    [("my child can't breathe", True), ("c'est urgent, j'ai mal à la poitrine", True), ("EMERGENCY", True),
-     ("il me faut une ambulance", True), ("how do I get a carte vitale?", False), ("merci", False), ("", False)],
+    [
+        ("my child can't breathe", True),
+        ("c'est urgent, j'ai mal à la poitrine", True),
+        ("EMERGENCY", True),
+        ("il me faut une ambulance", True),
+        ("how do I get a carte vitale?", False),
+        ("merci", False),
+        ("", False),
+    ],
 )
 def test_urgency_is_detected_anywhere_in_a_message(text, urgent):
     assert is_urgent(text) is urgent

@@ -95,8 +95,9 @@ def test_an_unset_variable_is_reported(tmp_path, monkeypatch):
     monkeypatch.setenv("IS_SET", "x")
     config = tmp_path / "endpoints.yml"
     config.write_text("# ${IN_A_COMMENT}\naction_endpoint:\n  url: ${IS_SET}\n  db: ${NOT_SET_ANYWHERE}\n")
-    assert preflight.check_yaml_file(config) == [f"{config} line 4 uses ${{NOT_SET_ANYWHERE}}, which is not set "
-                                                 "(see .env.example)"]
+    assert preflight.check_yaml_file(config) == [
+        f"{config} line 4 uses ${{NOT_SET_ANYWHERE}}, which is not set (see .env.example)"
+    ]
 
 
 def test_the_project_files_pass_with_the_make_defaults():
@@ -118,8 +119,7 @@ def test_make_run_stops_before_starting_anything_on_a_damaged_model(tmp_path):
     model = tmp_path / "damaged.tar.gz"
     model.write_bytes(b"\x1f\x8b\x08\x00 truncated")
     env = {**os.environ, "RASA_MODEL": str(model), "ACTION_PORT": "1", "RASA_PORT": "1", "WEB_PORT": "1"}
-    result = subprocess.run(["bash", "scripts/run.sh"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(["bash", "scripts/run.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert f"the model {model} cannot be read" in result.stderr and "make train" in result.stderr
     assert "starting" not in result.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.guidance.routing import Message, Plan, decide, flow_of_article
 from bot.understanding.reading import (
     flow_request,
     is_cost_question,
@@ -13,7 +14,6 @@ from bot.understanding.reading import (
     on_topic,
     requested_language,
 )
-from bot.guidance.routing import Message, Plan, decide, flow_of_article
 
 
 def ask(text: str, intent: str = "ask_knowledge", **facts) -> Plan:
@@ -23,24 +23,47 @@ def ask(text: str, intent: str = "ask_knowledge", **facts) -> Plan:
 # --- a question is answered first, whatever the intent ---------------------------------------------------------
 @pytest.mark.parametrize("intent", ["start_enrolment", "ask_cost", "file_problem", "inform", "greet", "nlu_fallback"])
 def test_a_question_the_knowledge_base_answers_is_answered_whatever_the_intent(intent):
-    plan = ask("I'm doing a master's in Lyon, do I have to pay for student health insurance?", intent,
-               is_question=True, content_words=12, domain_words=True, knowledge_doc="enrol-student")
+    plan = ask(
+        "I'm doing a master's in Lyon, do I have to pay for student health insurance?",
+        intent,
+        is_question=True,
+        content_words=12,
+        domain_words=True,
+        knowledge_doc="enrol-student",
+    )
     assert plan.knowledge and plan.open_flow is None
 
 
 def test_after_the_answer_the_flow_of_the_intent_or_of_the_article_is_offered():
-    assert ask("who do I register with?", "start_enrolment", is_question=True, content_words=5,
-               knowledge_doc="enrol-self-employed").offer_flow == "enrolment"
-    assert ask("what do I need?", "ask_knowledge", is_question=True, content_words=4,
-               knowledge_doc="enrol-student").offer_flow == "enrolment"
+    assert (
+        ask(
+            "who do I register with?",
+            "start_enrolment",
+            is_question=True,
+            content_words=5,
+            knowledge_doc="enrol-self-employed",
+        ).offer_flow
+        == "enrolment"
+    )
+    assert (
+        ask(
+            "what do I need?", "ask_knowledge", is_question=True, content_words=4, knowledge_doc="enrol-student"
+        ).offer_flow
+        == "enrolment"
+    )
     assert ask("my file is lost", "inform", content_words=4, knowledge_doc="lost-or-stalled-file").offer_flow == "file"
     assert ask("what is a mutuelle?", is_question=True, content_words=3, knowledge_doc="mutuelle").offer_flow is None
 
 
 def test_a_message_that_already_said_everything_continues_into_its_flow_after_the_answer():
-    plan = ask("I'm a student from Brazil, I arrived 2 months ago, how do I enrol?", "start_enrolment",
-               is_question=True, content_words=12, knowledge_doc="enrol-student",
-               flow_complete={"enrolment": True})
+    plan = ask(
+        "I'm a student from Brazil, I arrived 2 months ago, how do I enrol?",
+        "start_enrolment",
+        is_question=True,
+        content_words=12,
+        knowledge_doc="enrol-student",
+        flow_complete={"enrolment": True},
+    )
     assert plan.knowledge and plan.open_flow == "enrolment"
 
 
@@ -56,21 +79,57 @@ def test_an_off_topic_or_injection_message_says_what_the_bot_is_for_and_opens_no
 
 # --- cost --------------------------------------------------------------------------------------------------------
 def test_a_cost_rule_question_is_a_knowledge_answer_and_a_concrete_one_an_estimate():
-    rule = ask("How much will a hospital night cost me?", "ask_cost", is_question=True, content_words=7,
-               knowledge_doc="hospital-costs", care="hospital", cost_question=True, can_estimate=False)
+    rule = ask(
+        "How much will a hospital night cost me?",
+        "ask_cost",
+        is_question=True,
+        content_words=7,
+        knowledge_doc="hospital-costs",
+        care="hospital",
+        cost_question=True,
+        can_estimate=False,
+    )
     assert rule.knowledge and not rule.estimate and rule.offer_flow == "cost"
-    concrete = ask("how much do I get back for a 30 euro GP visit?", "ask_cost", is_question=True, content_words=9,
-                   knowledge_doc="reimbursement-basics", care="gp", price="30", cost_question=True,
-                   estimate_request=True, can_estimate=True, estimate_complete=True)
+    concrete = ask(
+        "how much do I get back for a 30 euro GP visit?",
+        "ask_cost",
+        is_question=True,
+        content_words=9,
+        knowledge_doc="reimbursement-basics",
+        care="gp",
+        price="30",
+        cost_question=True,
+        estimate_request=True,
+        can_estimate=True,
+        estimate_complete=True,
+    )
     assert concrete.estimate and not concrete.knowledge and concrete.open_flow is None
-    rule_with_amount = ask("why do they always take 2 euros off my doctor refunds??", "ask_cost", is_question=True,
-                           content_words=9, knowledge_doc="patient-charges", care="gp", price="2", cost_question=True)
+    rule_with_amount = ask(
+        "why do they always take 2 euros off my doctor refunds??",
+        "ask_cost",
+        is_question=True,
+        content_words=9,
+        knowledge_doc="patient-charges",
+        care="gp",
+        price="2",
+        cost_question=True,
+    )
     assert rule_with_amount.knowledge and not rule_with_amount.estimate
 
 
 def test_a_care_without_price_is_estimated_at_the_official_tariff_when_nothing_else_answers():
-    plan = ask("how much will the GP cost me?", "ask_cost", is_question=True, content_words=6, care="gp",
-               cost_question=True, estimate_request=True, can_estimate=True, estimate_complete=True, domain_words=True)
+    plan = ask(
+        "how much will the GP cost me?",
+        "ask_cost",
+        is_question=True,
+        content_words=6,
+        care="gp",
+        cost_question=True,
+        estimate_request=True,
+        can_estimate=True,
+        estimate_complete=True,
+        domain_words=True,
+    )
     assert plan.estimate and plan.open_flow is None
 
 
@@ -82,33 +141,72 @@ def test_delete_my_data_is_confirmed_only_when_asked_in_so_many_words():
 
 
 def test_a_concrete_bill_with_questions_left_opens_the_cost_form_which_asks_only_those():
-    plan = ask("Combien je paie chez le dermatologue à 50 euros ?", "ask_cost", is_question=True, content_words=7,
-               care="specialist", price="50", cost_question=True, estimate_request=True, can_estimate=True,
-               knowledge_doc="reimbursement-basics")
-    assert plan.estimate and plan.open_flow == "cost" and not plan.knowledge  # estimated now, then asked what is missing
-    crown = ask("how much will my crown cost me?", "ask_cost", is_question=True, content_words=6, care="crown",
-                cost_question=True, estimate_request=True, can_estimate=False)
+    plan = ask(
+        "Combien je paie chez le dermatologue à 50 euros ?",
+        "ask_cost",
+        is_question=True,
+        content_words=7,
+        care="specialist",
+        price="50",
+        cost_question=True,
+        estimate_request=True,
+        can_estimate=True,
+        knowledge_doc="reimbursement-basics",
+    )
+    assert (
+        plan.estimate and plan.open_flow == "cost" and not plan.knowledge
+    )  # estimated now, then asked what is missing
+    crown = ask(
+        "how much will my crown cost me?",
+        "ask_cost",
+        is_question=True,
+        content_words=6,
+        care="crown",
+        cost_question=True,
+        estimate_request=True,
+        can_estimate=False,
+    )
     assert crown == Plan(open_flow="cost")
 
 
 def test_a_flow_named_in_a_statement_continues_at_once_after_the_answer():
-    plan = ask("The CPAM lost my file", "file_problem", content_words=4, flow_request="file",
-               knowledge_doc="lost-or-stalled-file")
+    plan = ask(
+        "The CPAM lost my file",
+        "file_problem",
+        content_words=4,
+        flow_request="file",
+        knowledge_doc="lost-or-stalled-file",
+    )
     assert plan.knowledge and plan.open_flow == "file"
-    question = ask("what do I do if the CPAM lost my file?", "file_problem", is_question=True, content_words=8,
-                   flow_request="file", knowledge_doc="lost-or-stalled-file")
+    question = ask(
+        "what do I do if the CPAM lost my file?",
+        "file_problem",
+        is_question=True,
+        content_words=8,
+        flow_request="file",
+        knowledge_doc="lost-or-stalled-file",
+    )
     assert question.knowledge and question.open_flow is None and question.offer_flow == "file"
 
 
 def test_a_care_the_calculator_cannot_price_opens_the_cost_form():
-    plan = ask("combien je vais payer chez le dentiste ?", "ask_cost", is_question=True, content_words=6,
-               care="dentist", cost_question=True, can_estimate=False, domain_words=True)
+    plan = ask(
+        "combien je vais payer chez le dentiste ?",
+        "ask_cost",
+        is_question=True,
+        content_words=6,
+        care="dentist",
+        cost_question=True,
+        can_estimate=False,
+        domain_words=True,
+    )
     assert plan.open_flow == "cost"
 
 
 def test_a_refund_story_is_explained():
-    assert ask("My GP charged €30 and ameli paid me €19, why?", "ask_cost", refund_question=True,
-               content_words=9).refund
+    assert ask(
+        "My GP charged €30 and ameli paid me €19, why?", "ask_cost", refund_question=True, content_words=9
+    ).refund
 
 
 # --- emergency ---------------------------------------------------------------------------------------------------
@@ -117,8 +215,15 @@ def test_an_emergency_gets_the_numbers_and_the_care_guidance():
 
 
 def test_an_emergency_room_cost_question_gets_the_numbers_then_the_answer():
-    plan = ask("How much do I pay at the emergency room?", "emergency", is_question=True, urgent=True,
-               content_words=7, cost_question=True, knowledge_doc="hospital-costs")
+    plan = ask(
+        "How much do I pay at the emergency room?",
+        "emergency",
+        is_question=True,
+        urgent=True,
+        content_words=7,
+        cost_question=True,
+        knowledge_doc="hospital-costs",
+    )
     assert plan.emergency_first and plan.knowledge and not plan.emergency_full
 
 
@@ -140,33 +245,48 @@ def test_a_flow_button_opens_its_form():
 
 def test_small_talk_gets_its_response_but_a_greeting_with_a_question_is_answered():
     assert ask("hello", "greet", content_words=0) == Plan(response="utter_greet")
-    assert ask("Bonjour, c'est quoi une mutuelle ?", "greet", is_question=True, content_words=4,
-               knowledge_doc="mutuelle").knowledge
+    assert ask(
+        "Bonjour, c'est quoi une mutuelle ?", "greet", is_question=True, content_words=4, knowledge_doc="mutuelle"
+    ).knowledge
 
 
 def test_a_switch_request_switches_and_a_question_mentioning_a_language_is_answered():
     assert ask("in English please", "switch_language", switch_request=True, content_words=2).language_switched
-    assert ask("can you answer in french please", "ask_knowledge", switch_request=True, is_question=True,
-               content_words=6).language_switched
-    plan = ask("Comment trouver un médecin qui parle anglais ?", "switch_language", is_question=True,
-               content_words=6, knowledge_doc="finding-a-doctor")
+    assert ask(
+        "can you answer in french please", "ask_knowledge", switch_request=True, is_question=True, content_words=6
+    ).language_switched
+    plan = ask(
+        "Comment trouver un médecin qui parle anglais ?",
+        "switch_language",
+        is_question=True,
+        content_words=6,
+        knowledge_doc="finding-a-doctor",
+    )
     assert plan.knowledge and not plan.language_switched
 
 
 def test_unclear_first_clarifies_then_admits_it_does_not_know():
     assert ask("carte truc machin", "nlu_fallback", content_words=3, domain_words=True).clarify
-    assert ask("carte truc machin", "nlu_fallback", content_words=3, domain_words=True,
-               clarified_before=True).unknown
+    assert ask("carte truc machin", "nlu_fallback", content_words=3, domain_words=True, clarified_before=True).unknown
 
 
 def test_inside_a_form_a_question_is_answered_and_a_statement_is_an_invalid_answer():
-    assert ask("what is a mutuelle?", active_loop="cost_form", is_question=True, content_words=3,
-               knowledge_doc="mutuelle") == Plan(knowledge=True)
+    assert ask(
+        "what is a mutuelle?", active_loop="cost_form", is_question=True, content_words=3, knowledge_doc="mutuelle"
+    ) == Plan(knowledge=True)
     assert ask("I am a wizard", "ask_knowledge", active_loop="enrolment_form", content_words=3) == Plan(
         invalid_answer=True
     )
-    assert ask("what is the meaning of life?", active_loop="enrolment_form", is_question=True, content_words=5,
-               domain_words=False).response == "utter_out_of_scope"
+    assert (
+        ask(
+            "what is the meaning of life?",
+            active_loop="enrolment_form",
+            is_question=True,
+            content_words=5,
+            domain_words=False,
+        ).response
+        == "utter_out_of_scope"
+    )
 
 
 def test_articles_lead_to_their_flows():
@@ -176,16 +296,22 @@ def test_articles_lead_to_their_flows():
 
 
 # --- reading -----------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text", ["in English please", "parle français", "En anglais s'il te plaît",
-                                  "can you answer in French?", "english"])
+@pytest.mark.parametrize(
+    "text", ["in English please", "parle français", "En anglais s'il te plaît", "can you answer in French?", "english"]
+)
 def test_switch_requests(text):
     assert is_switch_request(text)
 
 
-@pytest.mark.parametrize("text", ["Comment trouver un médecin qui parle anglais ?",
-                                  "Is there an English-speaking line at the CPAM?",
-                                  "how do I find a doctor who speaks English",
-                                  "I moved from England to France last year and need to register for health cover"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Comment trouver un médecin qui parle anglais ?",
+        "Is there an English-speaking line at the CPAM?",
+        "how do I find a doctor who speaks English",
+        "I moved from England to France last year and need to register for health cover",
+    ],
+)
 def test_questions_that_mention_a_language_are_not_switch_requests(text):
     assert not is_switch_request(text)
 
@@ -227,8 +353,17 @@ def test_a_long_message_the_nlu_took_for_small_talk_is_not_answered_with_small_t
 
 
 def test_a_price_less_cost_question_the_knowledge_base_answers_gets_the_answer_not_the_form():
-    plan = ask("Combien coûte une nuit à l'hôpital ?", "ask_cost", is_question=True, content_words=5, care="hospital",
-               cost_question=True, estimate_request=True, can_estimate=False, knowledge_doc="hospital-costs")
+    plan = ask(
+        "Combien coûte une nuit à l'hôpital ?",
+        "ask_cost",
+        is_question=True,
+        content_words=5,
+        care="hospital",
+        cost_question=True,
+        estimate_request=True,
+        can_estimate=False,
+        knowledge_doc="hospital-costs",
+    )
     assert plan.knowledge and plan.open_flow is None and plan.offer_flow == "cost"
 
 
@@ -237,9 +372,24 @@ def test_a_greeting_with_a_story_and_no_question_is_greeted():
 
 
 def test_the_estimate_is_offered_only_for_a_care_the_calculator_knows():
-    glasses = ask("What will I pay for glasses?", "ask_cost", is_question=True, content_words=5, cost_question=True,
-                  estimate_request=True, knowledge_doc="contrat-responsable")
+    glasses = ask(
+        "What will I pay for glasses?",
+        "ask_cost",
+        is_question=True,
+        content_words=5,
+        cost_question=True,
+        estimate_request=True,
+        knowledge_doc="contrat-responsable",
+    )
     assert glasses.knowledge and glasses.offer_flow is None
-    room = ask("How much do I pay at the emergency room?", "ask_cost", is_question=True, content_words=7,
-               care="emergency", cost_question=True, estimate_request=True, knowledge_doc="hospital-costs")
+    room = ask(
+        "How much do I pay at the emergency room?",
+        "ask_cost",
+        is_question=True,
+        content_words=7,
+        care="emergency",
+        cost_question=True,
+        estimate_request=True,
+        knowledge_doc="hospital-costs",
+    )
     assert room.knowledge and room.offer_flow == "cost"

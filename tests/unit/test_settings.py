@@ -35,6 +35,7 @@ DOCUMENTED = {variable.name for variable in VARIABLES} | set(SHELL_VARIABLES)
 
 # --- only bot/settings.py reads the environment -----------------------------------------------------------------
 
+
 def environment_uses(source: str) -> list[tuple[int, str]]:
     """(line, what) for every use of the process environment: ``os.environ`` / ``os.getenv`` and the like (also
     through ``import os as x``), the names imported with ``from os import environ``, and ``getattr(os, ...)``.
@@ -49,44 +50,67 @@ def environment_uses(source: str) -> list[tuple[int, str]]:
         if isinstance(node, ast.Import):
             os_names |= {alias.asname or alias.name for alias in node.names if alias.name == "os"}
         elif isinstance(node, ast.ImportFrom) and node.module == "os":
-            imported |= {alias.asname or alias.name: alias.name for alias in node.names
-                         if alias.name in ENVIRONMENT_NAMES}
-    found = [(node.lineno, f"from os import {name}") for node in ast.walk(tree)
-             if isinstance(node, ast.ImportFrom) and node.module == "os"
-             for name in (alias.name for alias in node.names) if name in ENVIRONMENT_NAMES]
+            imported |= {
+                alias.asname or alias.name: alias.name for alias in node.names if alias.name in ENVIRONMENT_NAMES
+            }
+    found = [
+        (node.lineno, f"from os import {name}")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "os"
+        for name in (alias.name for alias in node.names)
+        if name in ENVIRONMENT_NAMES
+    ]
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and node.attr in ENVIRONMENT_NAMES
-                and isinstance(node.value, ast.Name) and node.value.id in os_names):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ENVIRONMENT_NAMES
+            and isinstance(node.value, ast.Name)
+            and node.value.id in os_names
+        ):
             found.append((node.lineno, f"os.{node.attr}"))
         elif isinstance(node, ast.Name) and node.id in imported:
             found.append((node.lineno, imported[node.id]))
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
-              and node.args and isinstance(node.args[0], ast.Name) and node.args[0].id in os_names):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "getattr"
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id in os_names
+        ):
             found.append((node.lineno, "getattr(os, ...)"))
     return sorted(found)
 
 
 def project_modules() -> list[Path]:
-    return sorted(path for folder in CHECKED for path in (ROOT / folder).rglob("*.py") if "__pycache__" not in path.parts)
+    return sorted(
+        path for folder in CHECKED for path in (ROOT / folder).rglob("*.py") if "__pycache__" not in path.parts
+    )
 
 
 def test_no_module_but_the_settings_reads_the_environment():
-    offenders = [f"{path.relative_to(ROOT)}:{line}: {what}"
-                 for path in project_modules() if path != SETTINGS_MODULE
-                 for line, what in environment_uses(path.read_text(encoding="utf-8"))]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}: {what}"
+        for path in project_modules()
+        if path != SETTINGS_MODULE
+        for line, what in environment_uses(path.read_text(encoding="utf-8"))
+    ]
     assert offenders == [], "read the value from bot.settings.get_settings() instead:\n" + "\n".join(offenders)
 
 
-@pytest.mark.parametrize("source", [
-    "import os\nos.environ.get('X')",
-    "import os\nos.getenv('X')",
-    "import os as system\nsystem.environ['X']",
-    "from os import environ\nenviron.get('X')",
-    "from os import getenv as g\ng('X')",
-    "import os\nos.environ['X'] = '1'",
-    "import os\ngetattr(os, 'environ')",
-    "import os\nenv = {**os.environ, 'X': '1'}",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import os\nos.environ.get('X')",
+        "import os\nos.getenv('X')",
+        "import os as system\nsystem.environ['X']",
+        "from os import environ\nenviron.get('X')",
+        "from os import getenv as g\ng('X')",
+        "import os\nos.environ['X'] = '1'",
+        "import os\ngetattr(os, 'environ')",
+        "import os\nenv = {**os.environ, 'X': '1'}",
+    ],
+)
 def test_the_rule_sees_every_way_of_reading_the_environment(source):
     assert environment_uses(source)
 
@@ -97,15 +121,21 @@ def test_the_rule_leaves_other_uses_of_os_and_other_mappings_alone():
 
 def test_the_scan_covers_the_project():
     names = {path.relative_to(ROOT).as_posix() for path in project_modules()}
-    assert {"bot/settings.py", "actions/__main__.py", "rasa_server/base.py", "scripts/preflight.py",
-            "bench/__main__.py"} <= names
+    assert {
+        "bot/settings.py",
+        "actions/__main__.py",
+        "rasa_server/base.py",
+        "scripts/preflight.py",
+        "bench/__main__.py",
+    } <= names
 
 
 # --- values --------------------------------------------------------------------------------------------------
 
+
 def test_an_empty_environment_gives_the_documented_defaults():
     assert load_settings({}) == Settings()
-    assert load_settings({name: "" for name in DEFAULTS}) == Settings()  # empty counts as unset
+    assert load_settings(dict.fromkeys(DEFAULTS, "")) == Settings()  # empty counts as unset
 
 
 def test_every_variable_has_a_field_and_every_field_a_variable():
@@ -113,11 +143,20 @@ def test_every_variable_has_a_field_and_every_field_a_variable():
 
 
 def test_values_are_typed_and_paths_resolved_from_the_project(tmp_path):
-    settings = load_settings({
-        "RASA_PORT": "6005", "MAX_MESSAGE_CHARS": "500", "RETRIEVAL_THRESHOLD": "0.4", "KNOWLEDGE_DIR": "kb",
-        "INDEX_DIR": str(tmp_path), "DEFAULT_LANGUAGE": "FR", "LOG_LEVEL": "debug", "BENCH_QUICK": "1",
-        "TRACKER_RETENTION_DAYS": "0", "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/ ",
-    })
+    settings = load_settings(
+        {
+            "RASA_PORT": "6005",
+            "MAX_MESSAGE_CHARS": "500",
+            "RETRIEVAL_THRESHOLD": "0.4",
+            "KNOWLEDGE_DIR": "kb",
+            "INDEX_DIR": str(tmp_path),
+            "DEFAULT_LANGUAGE": "FR",
+            "LOG_LEVEL": "debug",
+            "BENCH_QUICK": "1",
+            "TRACKER_RETENTION_DAYS": "0",
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/ ",
+        }
+    )
     assert settings.rasa_port == 6005 and settings.max_message_chars == 500 and settings.retrieval_threshold == 0.4
     assert settings.knowledge_dir == ROOT / "kb" and settings.index_dir == tmp_path
     assert settings.default_language == "fr" and settings.log_level == "DEBUG" and settings.bench_quick
@@ -132,19 +171,22 @@ def test_derived_defaults_follow_the_ports_they_name():
     assert given.cors_origins == ("https://a.example", "https://b.example")
 
 
-@pytest.mark.parametrize("name, value, expected", [
-    ("DEFAULT_LANGUAGE", "de", "DEFAULT_LANGUAGE must be 'en' or 'fr', got 'de'"),
-    ("MAX_MESSAGE_CHARS", "10", "MAX_MESSAGE_CHARS must be at least 50, got 10"),
-    ("MAX_MESSAGE_CHARS", "lots", "MAX_MESSAGE_CHARS must be an integer, got 'lots'"),
-    ("RETRIEVAL_THRESHOLD", "high", "RETRIEVAL_THRESHOLD must be a number, got 'high'"),
-    ("RATE_LIMIT_PER_MINUTE", "lots", "RATE_LIMIT_PER_MINUTE must be a whole number, got 'lots'"),
-    ("RATE_LIMIT_REDIS_URL", "http://:secret@host", "RATE_LIMIT_REDIS_URL must look like redis://"),
-    ("TRACKER_RETENTION_DAYS", "a month", "TRACKER_RETENTION_DAYS (tracker_store retention_days) must be a whole"),
-    ("RASA_PORT", "70000", "RASA_PORT must be a port number (0-65535), got '70000'"),
-    ("ACTION_PORT", "http", "ACTION_PORT must be a port number (0-65535), got 'http'"),
-    ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'loud'"),
-    ("BENCH_BUDGET_S", "soon", "BENCH_BUDGET_S must be a number, got 'soon'"),
-])
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("DEFAULT_LANGUAGE", "de", "DEFAULT_LANGUAGE must be 'en' or 'fr', got 'de'"),
+        ("MAX_MESSAGE_CHARS", "10", "MAX_MESSAGE_CHARS must be at least 50, got 10"),
+        ("MAX_MESSAGE_CHARS", "lots", "MAX_MESSAGE_CHARS must be an integer, got 'lots'"),
+        ("RETRIEVAL_THRESHOLD", "high", "RETRIEVAL_THRESHOLD must be a number, got 'high'"),
+        ("RATE_LIMIT_PER_MINUTE", "lots", "RATE_LIMIT_PER_MINUTE must be a whole number, got 'lots'"),
+        ("RATE_LIMIT_REDIS_URL", "http://:secret@host", "RATE_LIMIT_REDIS_URL must look like redis://"),
+        ("TRACKER_RETENTION_DAYS", "a month", "TRACKER_RETENTION_DAYS (tracker_store retention_days) must be a whole"),
+        ("RASA_PORT", "70000", "RASA_PORT must be a port number (0-65535), got '70000'"),
+        ("ACTION_PORT", "http", "ACTION_PORT must be a port number (0-65535), got 'http'"),
+        ("LOG_LEVEL", "loud", "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'loud'"),
+        ("BENCH_BUDGET_S", "soon", "BENCH_BUDGET_S must be a number, got 'soon'"),
+    ],
+)
 def test_a_value_that_cannot_be_used_is_a_clear_error(name, value, expected):
     with pytest.raises(SettingsError) as raised:
         load_settings({name: value})
@@ -177,8 +219,13 @@ def test_a_single_bad_retention_keeps_its_own_error_type():
 
 
 def test_secrets_stay_out_of_the_repr():
-    settings = load_settings({"TELEGRAM_TOKEN": "42:tok", "TELEGRAM_SECRET_TOKEN": "shh",
-                              "RATE_LIMIT_REDIS_URL": "redis://:pw@127.0.0.1:6379/2"})
+    settings = load_settings(
+        {
+            "TELEGRAM_TOKEN": "42:tok",
+            "TELEGRAM_SECRET_TOKEN": "shh",
+            "RATE_LIMIT_REDIS_URL": "redis://:pw@127.0.0.1:6379/2",
+        }
+    )
     assert not any(secret in repr(settings) for secret in ("42:tok", "shh", ":pw@"))
 
 
@@ -206,15 +253,22 @@ def test_the_module_imports_on_the_rasa_side_python():
     python = ROOT / ".venv" / "rasa" / "bin" / "python"
     if not python.exists():
         pytest.skip(f"no rasa-side environment at {python}: run `make install`")
-    code = "import sys; from bot.settings import Settings, load_settings; assert load_settings({}) == Settings(); " \
-           "print(sys.version_info[:2])"
-    completed = subprocess.run([str(python), "-I", "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); {code}"],
-                               capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys; from bot.settings import Settings, load_settings; assert load_settings({}) == Settings(); "
+        "print(sys.version_info[:2])"
+    )
+    completed = subprocess.run(
+        [str(python), "-I", "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); {code}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "(3, 10)"
 
 
 # --- .env.example, scripts/env.sh and the README say the same ---------------------------------------------------
+
 
 def shell_text(default: str) -> str:
     """A default as prose writes it: ``$WEB_PORT`` for ``${WEB_PORT}``."""
@@ -264,8 +318,13 @@ def test_env_sh_and_the_settings_agree_when_sourced(tmp_path):
     bash = shutil.which("bash")
     if bash is None:
         pytest.skip("no bash")
-    completed = subprocess.run([bash, "-c", f". {ROOT / 'scripts' / 'env.sh'} && env -0"], cwd=tmp_path,
-                               env={"PATH": "/usr/bin:/bin"}, capture_output=True, check=True)
+    completed = subprocess.run(
+        [bash, "-c", f". {ROOT / 'scripts' / 'env.sh'} && env -0"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        check=True,
+    )
     sourced = dict(item.split("=", 1) for item in completed.stdout.decode().split("\0") if "=" in item)
     assert load_settings(sourced) == load_settings({})
     assert set(DEFAULTS) - set(sourced) == {name for name, default in DEFAULTS.items() if not default}

@@ -7,8 +7,15 @@ from pathlib import Path
 import pytest
 
 from bot.retrieval.evaluation import (
-    Decision, Question, Scores, best_threshold, close_to_examples, first_relevant_rank, load_questions,
-    unknown_targets, utility,
+    Decision,
+    Question,
+    Scores,
+    best_threshold,
+    close_to_examples,
+    first_relevant_rank,
+    load_questions,
+    unknown_targets,
+    utility,
 )
 from bot.retrieval.passages import load_passages
 from bot.settings import PROJECT_ROOT
@@ -94,9 +101,12 @@ def test_scores_recall_and_mrr():
 
 def test_threshold_separates_right_answers_from_out_of_scope_and_wrong_ones():
     items = [
-        Decision(0.9, True, True), Decision(0.85, True, True), Decision(0.8, True, True),
+        Decision(0.9, True, True),
+        Decision(0.85, True, True),
+        Decision(0.8, True, True),
         Decision(0.6, True, False),  # a wrong best passage: better refused
-        Decision(0.55, False, False), Decision(0.5, False, False),  # out of scope
+        Decision(0.55, False, False),
+        Decision(0.5, False, False),  # out of scope
     ]
     threshold = best_threshold(items)
     assert 0.6 < threshold <= 0.8

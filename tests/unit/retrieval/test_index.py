@@ -10,7 +10,12 @@ import pytest
 
 from bot.retrieval.embedding import ModelIntegrityError, verify_bundled_model
 from bot.retrieval.index import (
-    MANIFEST_FILE, IndexMismatchError, IndexMissingError, KnowledgeIndex, ensure_index, index_status,
+    MANIFEST_FILE,
+    IndexMismatchError,
+    IndexMissingError,
+    KnowledgeIndex,
+    ensure_index,
+    index_status,
 )
 from bot.retrieval.retriever import Retriever, Tuning
 

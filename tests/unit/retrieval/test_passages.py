@@ -89,7 +89,9 @@ def test_plain_text_and_slugify():
 
 
 def test_links_to_other_articles_are_listed_once_in_order_and_web_links_are_not():
-    text = ("Open your [ameli account](ameli-account.md), then order the [card](carte-vitale.md#ordering). "
-            "See [ameli.fr](https://www.ameli.fr/assure) and the [account](ameli-account.md) again.")
+    text = (
+        "Open your [ameli account](ameli-account.md), then order the [card](carte-vitale.md#ordering). "
+        "See [ameli.fr](https://www.ameli.fr/assure) and the [account](ameli-account.md) again."
+    )
     assert linked_documents(text) == ("ameli-account", "carte-vitale")
     assert linked_documents("No link here.") == ()

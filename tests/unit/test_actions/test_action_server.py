@@ -34,17 +34,28 @@ def executor() -> SelectiveDomainExecutor:
 
 async def test_a_call_without_domain_runs(executor):
     """What Rasa 3.6 sends to action_read_message after every user message (no domain, no digest)."""
-    result = await executor.run({"next_action": "action_read_message", "sender_id": "someone",
-                                 "tracker": tracker("Bonjour, j'ai perdu ma carte vitale", "ask_knowledge"),
-                                 "version": "3.6.21"})
+    result = await executor.run(
+        {
+            "next_action": "action_read_message",
+            "sender_id": "someone",
+            "tracker": tracker("Bonjour, j'ai perdu ma carte vitale", "ask_knowledge"),
+            "version": "3.6.21",
+        }
+    )
     slots = {e["name"]: e["value"] for e in result.model_dump()["events"] if e["event"] == "slot"}
     assert slots["language"] == "fr"
 
 
 async def test_a_form_validation_gets_the_domain(executor):
     domain = yaml.safe_load(open(ROOT / "domain.yml", encoding="utf-8"))
-    call = {"next_action": "validate_cost_form", "sender_id": "someone", "version": "3.6.21",
-            "tracker": tracker("combien pour un généraliste ?", "ask_cost", {"language": "fr"})}
+    call = {
+        "next_action": "validate_cost_form",
+        "sender_id": "someone",
+        "version": "3.6.21",
+        "tracker": tracker("combien pour un généraliste ?", "ask_cost", {"language": "fr"}),
+    }
     result = await executor.run({**call, "domain": domain})
     # The form's questions come from the domain: with it, the form asks its first question (the care).
-    assert {"event": "slot", "timestamp": None, "name": "requested_slot", "value": "care"} in result.model_dump()["events"]
+    assert {"event": "slot", "timestamp": None, "name": "requested_slot", "value": "care"} in result.model_dump()[
+        "events"
+    ]

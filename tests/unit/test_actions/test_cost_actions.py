@@ -147,8 +147,16 @@ async def test_a_psychiatrist_without_medecin_traitant_is_refunded_hors_parcours
 @pytest.mark.parametrize(
     "slots, lang, amounts",
     [
-        ({"care": "gp", "price": "30", "medecin_traitant": "yes", "mutuelle": "none"}, "en", ["€19.00", "€0.00", "€11.00"]),
-        ({"care": "gp", "price": "30", "medecin_traitant": "yes", "mutuelle": "none"}, "fr", ["19,00 €", "0,00 €", "11,00 €"]),
+        (
+            {"care": "gp", "price": "30", "medecin_traitant": "yes", "mutuelle": "none"},
+            "en",
+            ["€19.00", "€0.00", "€11.00"],
+        ),
+        (
+            {"care": "gp", "price": "30", "medecin_traitant": "yes", "mutuelle": "none"},
+            "fr",
+            ["19,00 €", "0,00 €", "11,00 €"],
+        ),
         ({"care": "hospital", "price": "1000", "mutuelle": "100"}, "en", ["€800.00", "€200.00", "€0.00"]),
         ({"care": "hospital", "price": "1000", "mutuelle": "100"}, "fr", ["800,00 €", "200,00 €", "0,00 €"]),
         ({"care": "dentist", "price": "50", "mutuelle": "none"}, "en", ["€30.00", "€0.00", "€20.00"]),
@@ -200,7 +208,11 @@ async def test_the_price_buttons_fit_the_care_asked(dispatcher):
 @pytest.mark.parametrize(
     "text, lang, fragments",
     [
-        ("My GP charged €30 and ameli paid me €19", "en", ["70% × €30.00 − €2.00 = €19.00", "participation forfaitaire"]),
+        (
+            "My GP charged €30 and ameli paid me €19",
+            "en",
+            ["70% × €30.00 − €2.00 = €19.00", "participation forfaitaire"],
+        ),
         ("j'ai payé 30 € chez le généraliste et la sécu m'a remboursé 7 €", "fr", ["30 % × 30,00 €", "hors parcours"]),
         ("My GP charged €30 and ameli paid me €12", "en", ["does not match", "36 46"]),
     ],

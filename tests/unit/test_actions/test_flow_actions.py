@@ -24,8 +24,9 @@ def fields_of(events: list[dict]) -> dict:
 
 # --- extraction ---------------------------------------------------------------------------------------------------
 async def test_one_call_reads_both_the_language_and_the_fields(dispatcher):
-    tracker = make_tracker("Combien pour une consultation à 30 € chez le généraliste ?", intent="ask_cost",
-                           slots={"language": "en"})
+    tracker = make_tracker(
+        "Combien pour une consultation à 30 € chez le généraliste ?", intent="ask_cost", slots={"language": "en"}
+    )
     events = await ActionReadMessage().run(dispatcher, tracker, {})
     assert slots_of(events)["language"] == "fr"
     assert fields_of(events)["care"] == "gp" and fields_of(events)["price"] == "30"
@@ -41,7 +42,9 @@ async def test_a_cost_question_that_gives_everything_fills_every_slot(dispatcher
 
 
 async def test_a_new_cost_question_forgets_the_previous_care_and_price(dispatcher):
-    tracker = make_tracker("et chez le dentiste ?", intent="ask_cost", slots={"care": "gp", "price": "30", "mutuelle": "100"})
+    tracker = make_tracker(
+        "et chez le dentiste ?", intent="ask_cost", slots={"care": "gp", "price": "30", "mutuelle": "100"}
+    )
     found = fields_of(await ActionReadMessage().run(dispatcher, tracker, {}))
     assert found == {"care": "dentist", "price": None, "age": None}  # the mutuelle is still the user's
 
@@ -52,27 +55,41 @@ async def test_an_answer_inside_the_form_is_read_for_the_question_asked(dispatch
 
 
 async def test_a_question_inside_a_form_fills_nothing(dispatcher):
-    tracker = make_tracker("what is a mutuelle at 100%?", intent="ask_knowledge", active_loop="cost_form",
-                           slots={"requested_slot": "mutuelle"})
+    tracker = make_tracker(
+        "what is a mutuelle at 100%?",
+        intent="ask_knowledge",
+        active_loop="cost_form",
+        slots={"requested_slot": "mutuelle"},
+    )
     assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {}
 
 
 async def test_a_plain_answer_the_nlu_took_for_something_else_answers_the_question_asked(dispatcher):
     # DIET was sure "I work as a plumber" asked what the bot can do; the form had asked the situation.
-    tracker = make_tracker("I work as a plumber", intent="what_can_you_do", active_loop="enrolment_form",
-                           slots={"requested_slot": "situation"})
+    tracker = make_tracker(
+        "I work as a plumber",
+        intent="what_can_you_do",
+        active_loop="enrolment_form",
+        slots={"requested_slot": "situation"},
+    )
     assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"situation": "employee"}
-    tracker = make_tracker("depuis 5 mois", intent="goodbye", active_loop="file_form",
-                           slots={"requested_slot": "file_since"})
+    tracker = make_tracker(
+        "depuis 5 mois", intent="goodbye", active_loop="file_form", slots={"requested_slot": "file_since"}
+    )
     assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"file_since": "3_months_or_more"}
-    tracker = make_tracker("a dentist", intent="out_of_scope", active_loop="cost_form", slots={"requested_slot": "care"})
+    tracker = make_tracker(
+        "a dentist", intent="out_of_scope", active_loop="cost_form", slots={"requested_slot": "care"}
+    )
     assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"care": "dentist"}
 
 
 async def test_questions_and_interruptions_inside_a_form_are_not_taken_for_answers(dispatcher):
-    for text, intent in [("do students pay for the doctor?", "ask_knowledge"), ("I am a student, switch to French",
-                          "switch_language"), ("I'm a student and I can't breathe", "emergency"),
-                         ("I'm a student, delete my data", "delete_my_data")]:
+    for text, intent in [
+        ("do students pay for the doctor?", "ask_knowledge"),
+        ("I am a student, switch to French", "switch_language"),
+        ("I'm a student and I can't breathe", "emergency"),
+        ("I'm a student, delete my data", "delete_my_data"),
+    ]:
         tracker = make_tracker(text, intent=intent, active_loop="enrolment_form", slots={"requested_slot": "situation"})
         assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {}, text
     # outside a form, every message is read, whatever its intent: what the user said prefills a later form
@@ -230,17 +247,29 @@ async def test_a_knowledge_question_with_urgency_starts_with_the_numbers(dispatc
 
 
 async def test_an_urgent_answer_inside_a_form_gets_the_numbers_once(dispatcher):
-    domain = {"forms": {"cost_form": {"required_slots": ["care", "price", "medecin_traitant", "mutuelle"]}}, "slots": {}}
-    tracker = make_tracker("urgent, my friend is unconscious, it was 30 euros", intent="inform",
-                           slots={"requested_slot": "price", "care": "gp", "language": "en"}, active_loop="cost_form")
+    domain = {
+        "forms": {"cost_form": {"required_slots": ["care", "price", "medecin_traitant", "mutuelle"]}},
+        "slots": {},
+    }
+    tracker = make_tracker(
+        "urgent, my friend is unconscious, it was 30 euros",
+        intent="inform",
+        slots={"requested_slot": "price", "care": "gp", "language": "en"},
+        active_loop="cost_form",
+    )
     await ValidateCostForm().run(dispatcher, tracker, domain)
     await ActionCostAnswer().run(dispatcher, tracker, domain)
     assert responses(dispatcher).count("utter_emergency") == 1 and responses(dispatcher)[0] == "utter_emergency"
 
 
 def test_a_partial_entity_does_not_hide_the_situation_the_whole_answer_gives(dispatcher):
-    tracker = make_tracker("je travaille comme plombier", intent="out_of_scope",
-                           slots={"requested_slot": "situation", "language": "fr"}, active_loop="enrolment_form")
+    tracker = make_tracker(
+        "je travaille comme plombier",
+        intent="out_of_scope",
+        slots={"requested_slot": "situation", "language": "fr"},
+        active_loop="enrolment_form",
+    )
     assert ValidateEnrolmentForm().validate_situation("comme plombier", dispatcher, tracker, {}) == {
-        "situation": "employee"}
+        "situation": "employee"
+    }
     assert dispatcher.messages == []

@@ -1,7 +1,7 @@
 import pytest
 
-from actions.extract import ActionReadMessage
 from actions.answer_first import ActionAnswerFirst
+from actions.extract import ActionReadMessage
 
 from .conftest import make_tracker, responses
 
@@ -13,13 +13,18 @@ def slot_events(events):
 async def test_detect_language_sets_french_for_a_french_question(dispatcher):
     tracker = make_tracker("Comment déclarer mon médecin traitant ?", intent="ask_knowledge")
     events = await ActionReadMessage().run(dispatcher, tracker, {})
-    assert {k: slot_events(events)[k] for k in ("language", "language_pinned")} == {"language": "fr", "language_pinned": False}
+    assert {k: slot_events(events)[k] for k in ("language", "language_pinned")} == {
+        "language": "fr",
+        "language_pinned": False,
+    }
     assert dispatcher.messages == []
 
 
 async def test_explicit_switch_pins_the_language(dispatcher):
     tracker = make_tracker(
-        "in English please", intent="switch_language", entities=[{"entity": "language", "value": "en"}],
+        "in English please",
+        intent="switch_language",
+        entities=[{"entity": "language", "value": "en"}],
         slots={"language": "fr"},
     )
     events = await ActionReadMessage().run(dispatcher, tracker, {})
@@ -28,8 +33,10 @@ async def test_explicit_switch_pins_the_language(dispatcher):
 
 async def test_language_entity_outside_a_switch_is_not_an_explicit_request(dispatcher):
     tracker = make_tracker(
-        "I speak French badly, can you help me with my carte vitale?", intent="ask_knowledge",
-        entities=[{"entity": "language", "value": "fr"}], slots={"language": "en"},
+        "I speak French badly, can you help me with my carte vitale?",
+        intent="ask_knowledge",
+        entities=[{"entity": "language", "value": "fr"}],
+        slots={"language": "en"},
     )
     events = await ActionReadMessage().run(dispatcher, tracker, {})
     assert slot_events(events)["language"] == "en"
@@ -47,9 +54,11 @@ async def test_button_payloads_do_not_change_the_language(dispatcher):
 
 @pytest.mark.parametrize(
     "text, entities, expected",
-    [("in French please", [{"entity": "language", "value": "fr"}], "utter_language_switched"),
-     ("parle-moi en français", [], "utter_language_switched"),
-     ("change language", [], "utter_ask_which_language")],
+    [
+        ("in French please", [{"entity": "language", "value": "fr"}], "utter_language_switched"),
+        ("parle-moi en français", [], "utter_language_switched"),
+        ("change language", [], "utter_ask_which_language"),
+    ],
 )
 async def test_a_switch_request_is_confirmed_or_asks_which_language(dispatcher, text, entities, expected):
     tracker = make_tracker(text, intent="switch_language", entities=entities)
@@ -59,8 +68,12 @@ async def test_a_switch_request_is_confirmed_or_asks_which_language(dispatcher, 
 
 
 async def test_a_question_about_an_english_speaking_doctor_is_not_a_switch(dispatcher):
-    tracker = make_tracker("Comment trouver un médecin qui parle anglais ?", intent="switch_language",
-                           entities=[{"entity": "language", "value": "en"}], slots={"language": "fr"})
+    tracker = make_tracker(
+        "Comment trouver un médecin qui parle anglais ?",
+        intent="switch_language",
+        entities=[{"entity": "language", "value": "en"}],
+        slots={"language": "fr"},
+    )
     events = await ActionReadMessage().run(dispatcher, tracker, {})
     assert slot_events(events) == {"language": "fr", "language_pinned": False}
 
