@@ -15,7 +15,7 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.safety.guard import guard_text
-from bot.safety.ratelimit import RateLimiter, from_environment
+from bot.safety.ratelimit import RateLimiter, RedisRateLimiter, from_environment
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -27,10 +27,10 @@ RATE_LIMITED_TRIGGER = "/rate_limited"
 #: Domain response sent when a turn produced no reply.
 APOLOGY_RESPONSE = "utter_technical_problem"
 
-_limiter: RateLimiter | None = None
+_limiter: RateLimiter | RedisRateLimiter | None = None
 
 
-def rate_limiter() -> RateLimiter:
+def rate_limiter() -> RateLimiter | RedisRateLimiter:
     global _limiter
     if _limiter is None:
         _limiter = from_environment()

@@ -70,6 +70,9 @@ class BoundedPacket(sio_packet.Packet):
     (so that the client gets an answer) instead of an exception in the server's receive task.
     Patch 'socketio-bounded-packet' (rasa_server/patches.py)."""
 
+    packet_type: Any  # set by python-socketio's Packet (untyped)
+    data: Any
+
     def decode(self, encoded_packet: Any) -> int:
         try:
             count = super().decode(encoded_packet)

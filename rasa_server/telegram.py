@@ -262,7 +262,7 @@ class TelegramInput(RasaTelegramInput):
         else:
             logger.info("Telegram channel disabled (TELEGRAM_TOKEN is not set)")
 
-    def get_output_channel(self) -> TelegramOutput | None:  # type: ignore[override]
+    def get_output_channel(self) -> TelegramOutput | None:
         """The channel replies go through; None when Telegram is not configured. Never calls Telegram."""
         if self._output is None and self.config.enabled:
             try:

@@ -13,6 +13,7 @@ import html
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import cast
 
 #: Telegram's limit on a message text, counted after entity parsing (i.e. on the visible text).
 TEXT_LIMIT = 4096
@@ -148,7 +149,7 @@ def split_html(markup: str, limit: int = TEXT_LIMIT) -> list[str]:
         raise ValueError("limit must allow at least one character")
     tokens = _tokenize(markup)
     parts: list[str] = []
-    start, start_stack = 0, ()
+    start, start_stack = 0, cast(tuple[_Token, ...], ())
     while start < len(tokens):
         cut_at, cut_stack = _next_cut(tokens, start, start_stack, limit)
         end = cut_at

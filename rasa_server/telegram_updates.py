@@ -114,9 +114,11 @@ def _parse_message(message: Any) -> Incoming | None:
 def _parse_callback(query: Any, payloads: Any) -> Incoming | None:
     if not isinstance(query, dict) or not isinstance(query.get("id"), str):
         return None
-    message = query.get("message")
+    raw_message = query.get("message")
+    message: dict[str, Any] = raw_message if isinstance(raw_message, dict) else {}
     chat_id = _private_chat_id(message)
-    sender = query.get("from") if isinstance(query.get("from"), dict) else {}
+    raw_sender = query.get("from")
+    sender: dict[str, Any] = raw_sender if isinstance(raw_sender, dict) else {}
     language = language_hint(sender.get("language_code"))
     data = query.get("data")
     title = _button_title(message, data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -520,7 +521,7 @@ def test_the_checklist_can_be_printed_and_saved_with_its_items_sources_and_date(
         tools.get_by_role("button", name="Save as text (the checklist)").click()
     download = downloaded.value
     assert re.fullmatch(r"expat-sante-checklist-\d{4}-\d{2}-\d{2}\.txt", download.suggested_filename)
-    text = open(download.path(), encoding="utf-8-sig").read()
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
     assert text.startswith("Your checklist\n") and "**" not in text
     for source in sources:
         assert source.rstrip(".,;") in text
@@ -600,6 +601,7 @@ def test_ids_stay_unique_with_two_widgets_on_one_page(stack, page):
     refs = page.evaluate("""() => window.ExpatSante.widgets.map(w => {
         const root = w.host.shadowRoot;
         return [...root.querySelectorAll('[aria-controls], [aria-labelledby], label[for]')]
-            .every(e => root.getElementById(e.getAttribute('aria-controls') || e.getAttribute('aria-labelledby') || e.htmlFor));
+            .every(e => root.getElementById(
+                e.getAttribute('aria-controls') || e.getAttribute('aria-labelledby') || e.htmlFor));
     })""")
     assert refs == [True, True]

@@ -31,9 +31,11 @@ def cost_reply(text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def post(base: str, update: Any) -> int:
-    async with aiohttp.ClientSession() as session:
-        async with session.post(base + WEBHOOK, json=update, headers={SECRET_HEADER: SECRET}) as reply:
-            return reply.status
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(base + WEBHOOK, json=update, headers={SECRET_HEADER: SECRET}) as reply,
+    ):
+        return reply.status
 
 
 def test_the_details_are_one_button_away(fake_api: FakeBotApi) -> None:

@@ -314,9 +314,8 @@ def test_starts_and_keeps_answering_webhooks_while_telegram_is_unreachable(caplo
 
     async def scenario() -> list[int]:
         async with rasa_channel_server(agent, telegram_env(unreachable)) as base:
-            async with aiohttp.ClientSession() as session:
-                async with session.get(base + "/webhooks/telegram/") as health:
-                    assert (await health.json())["enabled"] is True
+            async with aiohttp.ClientSession() as session, session.get(base + "/webhooks/telegram/") as health:
+                assert (await health.json())["enabled"] is True
             return [(await post(base, text_update("/start")))[0], (await post(base, text_update("still there?")))[0]]
 
     with caplog.at_level(logging.DEBUG):
@@ -333,10 +332,13 @@ def test_without_a_token_the_channel_is_off_and_nothing_breaks(fake_api: FakeBot
     agent = ScriptedAgent(dialogue)
 
     async def scenario() -> tuple[int, Any, int]:
-        async with rasa_channel_server(agent, {}) as base, aiohttp.ClientSession() as session:
-            async with session.get(base + "/webhooks/telegram/") as health:
-                status, _ = await post(base, text_update("/start"))
-                return health.status, await health.json(), status
+        async with (
+            rasa_channel_server(agent, {}) as base,
+            aiohttp.ClientSession() as session,
+            session.get(base + "/webhooks/telegram/") as health,
+        ):
+            status, _ = await post(base, text_update("/start"))
+            return health.status, await health.json(), status
 
     health_status, health, webhook_status = run(scenario())
     assert (health_status, health["enabled"], webhook_status) == (200, False, 503)

@@ -71,7 +71,7 @@ async def converse(session, url, sender: str, messages: list[str], double: bool)
     if double:
         pair = ["What is a mutuelle?", "Qu'est-ce que la PUMa ?"]
         replies = await asyncio.gather(*(post(session, url, sender, text) for text in pair))
-        turns += list(zip(pair, replies))
+        turns += list(zip(pair, replies, strict=True))
     return turns
 
 
@@ -81,7 +81,7 @@ async def run_all(url: str, plans: dict[str, tuple[list[str], bool]]) -> dict[st
         results = await asyncio.gather(
             *(converse(session, url, sender, messages, double) for sender, (messages, double) in plans.items())
         )
-    return dict(zip(plans, results))
+    return dict(zip(plans, results, strict=True))
 
 
 def stored_turns(scaleout, sender: str) -> list[tuple[str, list[str]]]:

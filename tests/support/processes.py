@@ -16,14 +16,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Union
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTIONS_PYTHON = Path(os.environ.get("ACTIONS_PYTHON") or ROOT / ".venv" / "actions" / "bin" / "python")
 RASA_BIN = ROOT / ".venv" / "rasa" / "bin" / "rasa"
 MODEL = ROOT / os.environ.get("RASA_MODEL", "models/expat-sante.tar.gz")
 
-Ready = Union[str, Callable[[], bool]]
+Ready = str | Callable[[], bool]
 
 
 def free_port() -> int:

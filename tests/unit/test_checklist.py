@@ -1,4 +1,5 @@
-"""The personal enrolment checklist (bot/guidance/checklist.py + checklist.yml) and the answers the enrolment form reads."""
+"""The personal enrolment checklist (bot/guidance/checklist.py + checklist.yml) and the answers the enrolment form
+reads."""
 
 from __future__ import annotations
 

@@ -325,7 +325,8 @@ def test_scoring_of_items(monkeypatch):
             [{"text": domain_text("utter_default", "en")}],
             [
                 {
-                    "text": "**Étudiants**\n\nInscrivez-vous sur etudiant-etranger.ameli.fr, le site des étudiants étrangers."
+                    "text": "**Étudiants**\n\nInscrivez-vous sur etudiant-etranger.ameli.fr, "
+                    "le site des étudiants étrangers."
                 }
             ],
         ]

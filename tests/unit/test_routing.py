@@ -1,4 +1,5 @@
-"""The answer-first decision (bot/guidance/routing.py) and the message reading it relies on (bot/understanding/reading.py)."""
+"""The answer-first decision (bot/guidance/routing.py) and the message reading it relies on
+(bot/understanding/reading.py)."""
 
 from __future__ import annotations
 

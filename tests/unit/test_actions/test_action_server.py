@@ -47,7 +47,7 @@ async def test_a_call_without_domain_runs(executor):
 
 
 async def test_a_form_validation_gets_the_domain(executor):
-    domain = yaml.safe_load(open(ROOT / "domain.yml", encoding="utf-8"))
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     call = {
         "next_action": "validate_cost_form",
         "sender_id": "someone",

@@ -1,5 +1,5 @@
-"""The cost conversation (actions/cost.py over bot/guidance/cost.py): it asks what the calculator says matters, gives the same
-amounts as the command line for the same facts, and answers headline first."""
+"""The cost conversation (actions/cost.py over bot/guidance/cost.py): it asks what the calculator says matters, gives
+the same amounts as the command line for the same facts, and answers headline first."""
 
 from __future__ import annotations
 
