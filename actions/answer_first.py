@@ -1,9 +1,9 @@
 """Answer first: one action replies to (almost) every user message, whatever intent the NLU predicted.
 
 It gathers what the message says (bot/understanding/reading.py), asks the knowledge base and the calculator, lets
-``bot.guidance.routing.decide`` choose the parts of the reply, sends them, and sets ``next_step``: the form the rules open
-right after (data/rules/answer_first.yml), or ``none``. The flow that fits is offered with buttons; a typed "yes" to
-that offer opens it (``offered_flow``). See docs/dialogue.md for the routing table.
+``bot.guidance.routing.decide`` choose the parts of the reply, sends them, and sets ``next_step``: the form the rules
+open right after (data/rules/answer_first.yml), or ``none``. The flow that fits is offered with buttons; a typed "yes"
+to that offer opens it (``offered_flow``). See docs/dialogue.md for the routing table.
 """
 
 from __future__ import annotations
@@ -256,8 +256,13 @@ class ActionAnswerFirst(Action):
         if plan.invalid_answer:
             requested = tracker.get_slot("requested_slot")
             dispatcher.utter_message(response=f"utter_{requested}_invalid" if requested else "utter_default")
-        if plan.open_flow and plan.open_flow in FLOWS.values() and not plan.answered and message.text:
-            # The form opens now: its first question follows; say why, briefly, when the message was a question.
-            if message.is_question:
-                dispatcher.utter_message(response="utter_flow_intro")
+        # The form opens now: its first question follows; say why, briefly, when the message was a question.
+        if (
+            plan.open_flow
+            and plan.open_flow in FLOWS.values()
+            and not plan.answered
+            and message.text
+            and message.is_question
+        ):
+            dispatcher.utter_message(response="utter_flow_intro")
         return events

@@ -98,8 +98,9 @@ class ValidateCostForm(UrgencyFirst, FormValidationAction):
     async def required_slots(
         self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[str]:
-        """Only the questions whose answer changes the estimate, as the calculator says (bot.guidance.cost.required_questions):
-        no médecin traitant for a child or at the dentist's, no price when the care has an official tariff."""
+        """Only the questions whose answer changes the estimate, as the calculator says
+        (bot.guidance.cost.required_questions): no médecin traitant for a child or at the dentist's, no price when the
+        care has an official tariff."""
         return [slot for slot in required_questions(_slots(tracker)) if slot in domain_slots or not domain_slots]
 
     async def next_requested_slot(
@@ -121,7 +122,9 @@ class ValidateCostForm(UrgencyFirst, FormValidationAction):
         # Only the amounts that change: a SlotSet counts, for Rasa's form, as an answer validated, so setting the
         # same amounts again would keep the form from giving way to a question or an emergency it cannot use.
         return events + [
-            SlotSet(slot, value) for slot, value in zip(PRICE_OPTION_SLOTS, options) if tracker.get_slot(slot) != value
+            SlotSet(slot, value)
+            for slot, value in zip(PRICE_OPTION_SLOTS, options, strict=True)
+            if tracker.get_slot(slot) != value
         ]
 
     def validate_care(

@@ -24,7 +24,7 @@ def suggestion_buttons(ranking: list[dict[str, Any]], topics: list[Any], lang: s
     """Buttons: the likeliest intents that have a suggestion, then knowledge topics (their first question)."""
     buttons: list[dict[str, str]] = []
     for entry in ranking:
-        suggestion = intent_suggestions().get(entry.get("name"))
+        suggestion = intent_suggestions().get(entry.get("name") or "")
         if suggestion and len(buttons) < 2:
             buttons.append({"title": suggestion[lang], "payload": suggestion["payload"]})
     for topic in topics:

@@ -152,8 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out = args.out.resolve()
     if args.from_json:
-        results = json.loads(args.from_json.read_text())
-        args.out.write_text(report.markdown(results, []), encoding="utf-8")
+        saved = json.loads(args.from_json.read_text())
+        args.out.write_text(report.markdown(saved, []), encoding="utf-8")
         print(f"{args.out.relative_to(ROOT)} rewritten from {args.from_json}")
         return 0
 

@@ -7,6 +7,7 @@ import platform
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.load import LoadResult
 
@@ -68,7 +69,7 @@ def machine_info() -> dict:
     memory_kb = next(
         int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
     )
-    info = {
+    info: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),

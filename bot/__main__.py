@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 USAGE = """usage: python -m bot COMMAND [options]
 
@@ -20,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
         print(USAGE)
         return 0 if args else 2
     command, rest = args[0], args[1:]
+    run: Callable[[list[str]], int]
     if command == "calc":
         from bot.calculator.cli import main as run
     elif command in ("search", "index", "eval"):

@@ -40,7 +40,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,8 +180,9 @@ def _vote(text: str) -> str | None:
 def reply_language(text: str) -> str | None:
     """en | fr | None (too short or too mixed to tell) for the text of a reply (URLs set aside).
 
-    The project's own ``bot.understanding.language.identify`` when importable (its statistical part needs lingua, which only the
-    action environment has: without it, the grammar-word rule still decides most replies), else a stop-word vote.
+    The project's own ``bot.understanding.language.identify`` when importable (its statistical part needs lingua,
+    which only the action environment has: without it, the grammar-word rule still decides most replies), else a
+    stop-word vote.
     """
     text = _URL.sub(" ", re.sub(r"[*_`#>\[\]()]", " ", text))
     try:
@@ -418,7 +419,7 @@ def summarise(results: list[Result]) -> dict[str, Any]:
     count = len(results)
     latencies = [turn.seconds for result in results for turn in result.turns]
 
-    def share(predicate) -> float:  # type: ignore[no-untyped-def]
+    def share(predicate: Callable[[Result], object]) -> float:
         return sum(1 for result in results if predicate(result)) / count if count else 0.0
 
     return {
@@ -438,7 +439,7 @@ def summarise(results: list[Result]) -> dict[str, Any]:
     }
 
 
-def _share(results: list[Result], predicate) -> float | None:  # type: ignore[no-untyped-def]
+def _share(results: list[Result], predicate: Callable[[Result], object]) -> float | None:
     return sum(1 for result in results if predicate(result)) / len(results) if results else None
 
 
@@ -587,9 +588,9 @@ def main(argv: list[str] | None = None) -> int:
         summary = summarise(results)
         p50 = f"{summary['p50_seconds'] * 1000:.0f} ms" if summary["p50_seconds"] is not None else "-"
         print(
-            f"{lang:4}  {summary['items']:5}  {summary['turns']:5}  {summary['facts']:5.1%}  {summary['first_turn']:8.1%}"
-            f"  {summary['wrong']:5.1%}  {summary['asked']:5.1%}  {summary['clarify']:12.1%}"
-            f"  {summary['unknown']:10.1%}  {summary['dead_ends']:9.1%}"
+            f"{lang:4}  {summary['items']:5}  {summary['turns']:5}  {summary['facts']:5.1%}"
+            f"  {summary['first_turn']:8.1%}  {summary['wrong']:5.1%}  {summary['asked']:5.1%}"
+            f"  {summary['clarify']:12.1%}  {summary['unknown']:10.1%}  {summary['dead_ends']:9.1%}"
             f"  {summary['language']:8.1%}  {p50:>8}"
         )
         split = [

@@ -2,8 +2,8 @@
 
 For every held-out message of one language, sent in a conversation that is currently in the *other* language
 (the hard case: a user switching, or writing "what is the participation forfaitaire?" in a French conversation),
-bot.understanding.language.choose_language either switches (right), keeps the old language because the message does not say
-enough ("ok", "CPAM", "ma carte vitale is lost": undecided, by design), or switches to the wrong one (wrong).
+bot.understanding.language.choose_language either switches (right), keeps the old language because the message does
+not say enough ("ok", "CPAM", "ma carte vitale is lost": undecided, by design), or switches to the wrong one (wrong).
 Exit status 1 if more than --max-wrong (2 %) of a language's messages go the wrong way.
 
     .venv/actions/bin/python scripts/eval_language.py [--max-wrong 0.02]

@@ -104,7 +104,8 @@ def with_retries(
 def register_commands(api: BotApi) -> None:
     """The command menu Telegram clients show, in English by default and in French for French-speaking users."""
     for language, commands in COMMANDS.items():
-        scope = {} if language == "en" else {"language_code": language}
+        # Telegram parameters, not BotApi.call's own (timeout).
+        scope: dict[str, Any] = {} if language == "en" else {"language_code": language}
         api.call("setMyCommands", commands=[{"command": c, "description": d} for c, d in commands], **scope)
 
 

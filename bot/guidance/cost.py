@@ -276,7 +276,7 @@ def cost_answer(slots: dict[str, Any], lang: str) -> tuple[str, dict[str, Any]]:
 def price_options(care: str | None) -> tuple[str, str, str]:
     """Three amounts (euros, as text) for the price question's buttons that fit the care asked (cost.yml)."""
     options = _words()["price_buttons"]
-    return tuple(options.get(care or "", options["default"]))[:3]  # type: ignore[return-value]
+    return tuple(options.get(care or "", options["default"]))[:3]
 
 
 # ------------------------------------------------------------------------- "why did I get €X back for €Y?"

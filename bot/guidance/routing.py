@@ -6,20 +6,22 @@ emergency numbers), and the flow that fits (personal checklist, cost estimate, h
 or opened at once when the message asked for it and nothing can be answered yet. ``decide`` is plain logic over the
 facts gathered by the action (actions/answer_first.py); docs/dialogue.md shows the same table.
 
-| the message                                         | first reply                               | then                    |
-|-----------------------------------------------------|-------------------------------------------|-------------------------|
-| a button of a flow (``/start_enrolment``...)        | -                                         | that flow's form        |
-| "yes" / "no" right after an offer                   | -                                         | the offered form / ok   |
-| urgent words or the emergency intent                | 15 / 112 first                            | the rest of this table  |
-| an explicit language switch                         | "I'll continue in ..."                    | -                       |
-| "I paid X and got Y back"                           | the refund explained                      | -                       |
-| a care with a price, or a concrete cost question    | the estimate (official tariff by default) | -                       |
-| anything the knowledge base answers confidently     | the passage, with its source              | offer of the flow       |
-| a flow request the knowledge base cannot answer     | -                                         | that flow's form        |
-| greeting, thanks, goodbye, what can you do          | its response                              | -                       |
-| off-topic, prompt injection                         | what the assistant is for                 | -                       |
-| unclear (NLU fallback, first time)                  | "did you mean" buttons                    | -                       |
-| anything else                                       | "I don't know" with the contacts          | -                       |
+| the message                                     | first reply                         | then                       |
+|-------------------------------------------------|-------------------------------------|----------------------------|
+| a flow's button (``/start_enrolment``...)       | -                                   | that flow's form           |
+| "delete my data", its button, ``/delete``       | -                                   | the confirmation question  |
+| "yes" / "no" right after an offer               | -                                   | the offered form / ok      |
+| urgent words or the emergency intent            | 15 / 112 first                      | the rest of this table     |
+| an explicit language switch                     | "I'll continue in ..."              | -                          |
+| "I paid X and got Y back"                       | the refund explained                | -                          |
+| a bill with its price                           | the estimate, its assumptions said  | cost form: what changes it |
+| anything the knowledge base answers confidently | the passage, with its source        | offer of the flow          |
+| a care without a price the calculator can price | the estimate at the official tariff | -                          |
+| a flow request the knowledge base cannot answer | -                                   | that flow's form           |
+| greeting, thanks, goodbye, what can you do      | its response                        | -                          |
+| off-topic, prompt injection                     | what the assistant is for           | -                          |
+| unclear (NLU fallback, first time)              | "did you mean" buttons              | -                          |
+| anything else                                   | "I don't know" with the contacts    | -                          |
 
 Inside a form the message is answered (never a new form) and the form asks its question again.
 """
@@ -27,6 +29,7 @@ Inside a form the message is answered (never a new form) and the form asks its q
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 #: The guided flows, by the intent that asks for them; each has a form in domain.yml (``<flow>_form``).
 FLOWS = {"start_enrolment": "enrolment", "ask_cost": "cost", "file_problem": "file"}
@@ -95,6 +98,16 @@ class Plan:
         return self.refund or self.estimate or self.knowledge or self.emergency_full
 
 
+class _Parts(TypedDict, total=False):
+    """The answer parts of a Plan (its fields of the same names)."""
+
+    refund: bool
+    estimate: bool
+    knowledge: bool
+    open_flow: str | None
+    offer_flow: str | None
+
+
 def flow_of_article(doc_id: str | None) -> str | None:
     if not doc_id:
         return None
@@ -160,7 +173,7 @@ def decide(message: Message) -> Plan:
     return Plan(unknown=True)
 
 
-def _answer(m: Message) -> dict[str, object] | None:
+def _answer(m: Message) -> _Parts | None:
     """The answer parts when the message asks something that can be answered now, else None."""
     small_talk = m.intent in SMALL_TALK and not m.is_question and m.content_words < 3
     if small_talk:
@@ -186,7 +199,7 @@ def _answer(m: Message) -> dict[str, object] | None:
     return None
 
 
-def _estimate(m: Message) -> dict[str, object]:
+def _estimate(m: Message) -> _Parts:
     """A bill to estimate: the estimate now with the calculator's assumptions (the official tariff for a missing
     price), then the cost form asks only the answers that would change it; without a price the calculator can
     assume, the form asks first."""

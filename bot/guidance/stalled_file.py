@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from bot.guidance.checklist import parse_residence
 from bot.knowledge.articles import Section, parse_article
@@ -11,8 +12,14 @@ from bot.text import fold, longest_match
 
 ARTICLE = "lost-or-stalled-file"
 
+
+class _Status(TypedDict):
+    section: int  # the index of the article's section that answers it
+    letter: str | None  # the letter the user can send, if any
+
+
 #: What happened -> the section of the article that answers it, and the letter (if any) the user can send.
-STATUSES = {
+STATUSES: dict[str, _Status] = {
     "no_news": {"section": 0, "letter": "letter-stalled-file"},
     "documents_requested": {"section": 1, "letter": "letter-missing-documents"},
     "lost": {"section": 2, "letter": "letter-stalled-file"},

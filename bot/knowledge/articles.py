@@ -110,7 +110,8 @@ def parse_article(path: Path) -> Article:
 
 def _split_sections(title: str, body: str, path: Path) -> list[Section]:
     sections: list[Section] = []
-    heading, lines = title, []
+    heading = title
+    lines: list[str] = []
 
     def flush() -> None:
         text_lines: list[str] = []

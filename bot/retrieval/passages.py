@@ -1,7 +1,7 @@
 """Knowledge articles → retrieval passages (one per ``##`` section, the introduction titled with the article title).
 
-Parsing lives in ``bot.knowledge.articles``; this module only turns ``Article``/``Section`` objects into flat, JSON-ready
-passages and computes the content hash that tells whether an index is stale.
+Parsing lives in ``bot.knowledge.articles``; this module only turns ``Article``/``Section`` objects into flat,
+JSON-ready passages and computes the content hash that tells whether an index is stale.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +38,9 @@ from bot.retrieval.index import (
 from bot.retrieval.lexical import BM25, analyse_query, chargrams
 from bot.retrieval.passages import Passage, linked_documents
 from bot.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    import faiss
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +186,7 @@ class Retriever:
         # The dense signals: "" = EMBEDDING_MODEL (rankings "passage", "question"), "e5" = the second encoder
         # (rankings "e5_passage", "e5_question"), each with its encoder and the faiss index of the same rows.
         extra_encoders = extra_encoders or {}
-        self.encoders: dict[str, tuple[Encoder, object]] = {"": (encoder, index.faiss_index)}
+        self.encoders: dict[str, tuple[Encoder, faiss.Index]] = {"": (encoder, index.faiss_index)}
         for name, faiss_index in index.extra.items():
             self.encoders[SECOND_ENCODERS[name]] = (extra_encoders.get(name) or get_encoder(name), faiss_index)
         self._by_lang = {
@@ -253,7 +257,7 @@ class Retriever:
 
     # --- scoring -------------------------------------------------------------------------------------------------
 
-    def _dense(self, vector: np.ndarray, faiss_index: object | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _dense(self, vector: np.ndarray, faiss_index: faiss.Index | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Cosine of the query with every passage text, and with each passage's best example question."""
         faiss_index = self.index.faiss_index if faiss_index is None else faiss_index
         size = len(self.passages)
@@ -327,7 +331,7 @@ class Retriever:
             rrf_max += weight / (k + 1)
         mix = tuning.dense_mix if "e5" in dense_best else 0.0
         absolute = (1 - mix) * dense_best.get("", 0.0) + mix * dense_best.get("e5", 0.0)
-        fused = tuning.alpha * absolute + (1 - tuning.alpha) * (rrf / rrf_max if rrf_max else 0.0)
+        fused = tuning.alpha * absolute + (1 - tuning.alpha) * (rrf / rrf_max if rrf_max else np.zeros_like(rrf))
         if tuning.intro_bias:
             fused = fused + tuning.intro_bias * self._is_intro[rows]
         if topic and tuning.topic_boost:

@@ -8,6 +8,7 @@ conversation store without them cannot leak them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _SEP = r"[ .\-]?"
@@ -21,7 +22,9 @@ _NIR = re.compile(
 # IBAN: country code, 2 check digits, then 11 to 30 letters/digits, compact or in groups of four. The check digits
 # are not verified: a mistyped IBAN is still personal data.
 _IBAN = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[A-Za-z0-9]{11,30}|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,4})?)(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}"
+    r"(?:[A-Za-z0-9]{11,30}|(?: [A-Za-z0-9]{4}){2,7}(?: [A-Za-z0-9]{1,4})?)"
+    r"(?![A-Za-z0-9])"
 )
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 # Phones: French numbers (0X XX XX XX XX, +33 X XX XX XX XX, 0033…) and other international numbers (+CC …).
@@ -51,7 +54,7 @@ def redact(text: str) -> Redaction:
     """``text`` with every NIR, IBAN, e-mail address and phone number replaced by its marker."""
     found: list[str] = []
 
-    def replace(kind: str):  # type: ignore[no-untyped-def]
+    def replace(kind: str) -> Callable[[re.Match[str]], str]:
         def substitute(match: re.Match[str]) -> str:
             if kind not in found:
                 found.append(kind)

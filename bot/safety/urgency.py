@@ -11,8 +11,8 @@ from bot.text import fold
 _URGENT = re.compile(
     r"\b(emergenc(y|ies)|emergancy|urgent|urgently|urgence|urgences|urgente|urgense|samu|ambulance|"
     r"heart attack|crise cardiaque|can t breathe|cannot breathe|n arrive plus a respirer|unconscious|inconscient|"
-    r"bleeding|saigne|overdose|stroke|avc|suicide|au secours|malaise cardiaque|chest pain|douleur (a la|dans la) poitrine|"
-    r"mal a la poitrine)\b"
+    r"bleeding|saigne|overdose|stroke|avc|suicide|au secours|malaise cardiaque|chest pain|"
+    r"douleur (a la|dans la) poitrine|mal a la poitrine)\b"
 )
 
 

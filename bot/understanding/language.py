@@ -22,9 +22,10 @@ _NEUTRAL_WORDS = frozenset(
 # French administrative terms that English speakers use as they are ("my carte vitale", "a mutuelle"): they say
 # nothing about the language of the sentence around them.
 _LOAN_TERMS = frozenset(
-    """carte vitale mutuelle mutuelles cpam ameli sécurité securite sécu secu sociale puma urssaf css ceam médecin medecin
-    traitant attestation droits feuille soins tiers payant nir caf samu cerfa prefecture préfecture titre séjour sejour
-    complémentaire complementaire santé sante solidaire forfait journalier franchise franchises rib siret""".split()
+    """carte vitale mutuelle mutuelles cpam ameli sécurité securite sécu secu sociale puma urssaf css ceam médecin
+    medecin traitant attestation droits feuille soins tiers payant nir caf samu cerfa prefecture préfecture titre
+    séjour sejour complémentaire complementaire santé sante solidaire forfait journalier franchise franchises rib
+    siret""".split()
 )
 
 # Grammar words that belong to one of the two languages only. A question is mostly these plus the subject: when
@@ -55,7 +56,7 @@ CLEAR_CONFIDENCE = 0.9
 
 
 @lru_cache(maxsize=1)
-def _detector():  # type: ignore[no-untyped-def]
+def _detector():  # lingua's LanguageDetector (imported lazily: only the action side has lingua)
     from lingua import Language, LanguageDetectorBuilder
 
     return LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.FRENCH).build()

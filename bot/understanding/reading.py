@@ -18,7 +18,8 @@ _LOOKUPS = PROJECT_ROOT / "data" / "nlu" / "lookups.yml"
 #: Words that carry no request: greetings, thanks, fillers, in both languages.
 _FILLERS = frozenset(
     """hi hello hey bonjour bonsoir salut coucou thanks thank you merci beaucoup ok okay oki yes no oui non please
-    stp svp bye goodbye au revoir cool super great parfait top d'accord dac lol mdr again encore bien tres very much""".split()
+    stp svp bye goodbye au revoir cool super great parfait top d'accord dac lol mdr again encore bien tres very
+    much""".split()
 )
 
 #: Phrases that ask for a guided flow by name (folded). A question that merely contains them is answered first.
