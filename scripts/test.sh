@@ -17,6 +17,7 @@ stage() {  # stage NAME COMMAND...
   echo "--- $name: $(( $(date +%s) - start )) s"
 }
 
+stage "lint and types (ruff, mypy on both sides, eslint)" scripts/lint.sh
 stage "dependency audit (pip-audit; skipped without PyPI's vulnerability data, failed then if AUDIT_REQUIRED=1)" \
   scripts/audit.sh --junit var/test-results/audit.xml
 stage "unit tests (action side, Python 3.11)" \
