@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+import yaml
 
 from bot.text import fold
 
-# Whole words or phrases (accents and punctuation ignored). Kept narrow: "urgent" alone counts, "emergency fund"
-# would too, which is the safe side.
+_DATA = Path(__file__).with_name("urgency.yml")
+
+# Whole words or phrases (accents and punctuation ignored), listed in urgency.yml. Kept narrow: "urgent" alone counts,
+# "emergency fund" would too, which is the safe side.
 _URGENT = re.compile(
-    r"\b(emergenc(y|ies)|emergancy|urgent|urgently|urgence|urgences|urgente|urgense|samu|ambulance|"
-    r"heart attack|crise cardiaque|can t breathe|cannot breathe|n arrive plus a respirer|unconscious|inconscient|"
-    r"bleeding|saigne|overdose|stroke|avc|suicide|au secours|malaise cardiaque|chest pain|"
-    r"douleur (a la|dans la) poitrine|mal a la poitrine)\b"
+    r"\b(" + "|".join(yaml.load(_DATA.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)["urgent"]) + r")\b"
 )
 
 

@@ -11,36 +11,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.text import language_code, words
+from bot.understanding.wordlists import word_map, word_set
 
 SUPPORTED = ("en", "fr")
 
-# Words that say nothing about the language a person wants to be answered in: they are used by speakers of both.
-_NEUTRAL_WORDS = frozenset(
-    """ok okay oki oui yes no non merci thanks thank thx ty cool super top parfait perfect bye ciao salut hi hello
-    bonjour bonsoir hey coucou yep yeah nope d'accord dac lol mdr please stp svp euh hmm ah oh""".split()
-)
-# French administrative terms that English speakers use as they are ("my carte vitale", "a mutuelle"): they say
-# nothing about the language of the sentence around them.
-_LOAN_TERMS = frozenset(
-    """carte vitale mutuelle mutuelles cpam ameli sécurité securite sécu secu sociale puma urssaf css ceam médecin
-    medecin traitant attestation droits feuille soins tiers payant nir caf samu cerfa prefecture préfecture titre
-    séjour sejour complémentaire complementaire santé sante solidaire forfait journalier franchise franchises rib
-    siret""".split()
-)
-
-# Grammar words that belong to one of the two languages only. A question is mostly these plus the subject: when
-# they all point one way ("What is the participation forfaitaire?", "How much is a consultation?"), that decides,
-# whatever the French or English subject words around them (lingua alone read the first as French).
-# Words both languages use ("a", "on", "me", "plus", "an", "au" of "au pair") are left out.
-_ENGLISH_MARKERS = frozenset(
-    """the is are was what how do does did i i'm my you your can could should would will much many where when who
-    why which of to for with from get need have has it it's this that there not don't can't and""".split()
-)
-_FRENCH_MARKERS = frozenset(
-    """le la les est sont quoi comment je j'ai mon ma mes vous votre vos tu ton ta un une des du de pour avec dans
-    sur combien où quand qui pourquoi quel quelle quels quelles c'est qu'est qu'il ce que faut il elle ai suis pas
-    ne n'ai et aux""".split()
-)
+# The word lists (words.yml, section language): words that say nothing about the language a person wants to be
+# answered in; French administrative terms English speakers use as they are ("my carte vitale"); grammar words that
+# belong to English only, or to French only.
+_NEUTRAL_WORDS = word_set("language", "neutral_words")
+_LOAN_TERMS = word_set("language", "loan_terms")
+_ENGLISH_MARKERS = word_set("language", "english_markers")
+_FRENCH_MARKERS = word_set("language", "french_markers")
 #: At least this many grammar words of one language, and at least three times as many as of the other ("How do I
 #: renew my titre de séjour?"): enough to tell.
 MIN_MARKERS = 2
@@ -93,23 +74,8 @@ def identify(text: str, min_words: int = MIN_WORDS) -> Identification:
 
 
 # A first message of one of these words alone: how the person speaks, even though such a word never changes the
-# language of a conversation already under way.
-_FIRST_WORDS = {
-    "bonjour": "fr",
-    "bonsoir": "fr",
-    "salut": "fr",
-    "coucou": "fr",
-    "merci": "fr",
-    "svp": "fr",
-    "stp": "fr",
-    "hello": "en",
-    "hi": "en",
-    "hey": "en",
-    "thanks": "en",
-    "thank": "en",
-    "thx": "en",
-    "please": "en",
-}
+# language of a conversation already under way (words.yml, language.first_words: word -> language).
+_FIRST_WORDS = word_map("language", "first_words")
 
 
 @dataclass(frozen=True)

@@ -10,23 +10,22 @@ from __future__ import annotations
 import re
 
 from bot.text import words
+from bot.understanding.wordlists import pattern, word_set
 
-#: Words that open a question. English auxiliaries ("do", "can", "is") open a question only in first position
-#: ("am a student" and "have a CDI" are terse answers, so "am" and "have" are not here); French questions open with
-#: an interrogative word, or invert the verb (below).
-_QUESTION_OPENERS = frozenset(
-    """what what's whats how why when where who whom whose which can could do does did is are was were should would
-    will shall may might quoi que qu'est quel quelle quels quelles comment pourquoi quand où qui combien""".split()
-)
-#: French inversion ("puis-je", "faut-il", "avez-vous") and "est-ce que" anywhere in the message.
-_FRENCH_INVERSION = re.compile(r"\b[^\W\d_]+-(?:je|tu|il|elle|on|nous|vous|ils|elles)\b|\best-ce\b", re.IGNORECASE)
+#: Words that open a question (words.yml, section phrasing): English auxiliaries only in first position, French
+#: interrogative words.
+_QUESTION_OPENERS = word_set("phrasing", "question_openers")
+#: French inversion ("puis-je", "faut-il", "avez-vous") and "est-ce que" anywhere in the message ...
+_FRENCH_INVERSION = pattern("phrasing", "french_inversion", re.IGNORECASE)
+#: ... once the hyphenated nouns that are no inversion ("rendez-vous") are taken out.
+_NOT_INVERSION = pattern("phrasing", "not_inversion", re.IGNORECASE)
 
 
 def looks_like_question(text: str) -> bool:
     """True for "what is a mutuelle", "do I need a GP", "c'est quoi la CSS ?", "puis-je changer de médecin" or any
     text with a question mark; False for statements such as "I am a wizard" or "je suis sorcier"."""
     text = (text or "").strip()
-    if "?" in text or "？" in text or _FRENCH_INVERSION.search(re.sub(r"(?i)rendez-vous", "", text)):
+    if "?" in text or "？" in text or _FRENCH_INVERSION.search(_NOT_INVERSION.sub("", text)):
         return True
     found = words(text)
     if not found:

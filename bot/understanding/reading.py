@@ -12,75 +12,39 @@ import yaml
 
 from bot.settings import PROJECT_ROOT
 from bot.text import fold, words
+from bot.understanding.wordlists import alternatives, pattern, source, word_set
 
 _LOOKUPS = PROJECT_ROOT / "data" / "nlu" / "lookups.yml"
 
+# The word lists and patterns are data: words.yml, section reading (what each is for is said there).
+
 #: Words that carry no request: greetings, thanks, fillers, in both languages.
-_FILLERS = frozenset(
-    """hi hello hey bonjour bonsoir salut coucou thanks thank you merci beaucoup ok okay oki yes no oui non please
-    stp svp bye goodbye au revoir cool super great parfait top d'accord dac lol mdr again encore bien tres very
-    much""".split()
-)
+_FILLERS = word_set("reading", "fillers")
 
 #: Phrases that ask for a guided flow by name (folded). A question that merely contains them is answered first.
-_FLOW_WORDS = {
-    "enrolment": re.compile(
-        r"\b(enrol\w*|enroll\w*|register\w*|registration|sign up|signing up|join\w*|inscri\w*|affili\w*|"
-        r"adherer|checklist|liste personnalisee|my steps|mes demarches|get (health )?cover\w*|puma)\b"
-    ),
-    "file": re.compile(
-        r"\b(dossier|file|application|demande)\b.*\b(stuck|stalled|lost|no news|blocked|refused|rejected|bloque\w*|"
-        r"perdu\w*|sans nouvelles?|aucune nouvelle|refuse\w*|rejete\w*|en attente|pending|waiting)\b|"
-        r"\b(lost|perdu\w*|refused|rejected|refuse\w*|bloque\w*)\b.*\b(dossier|file|application|demande)\b|"
-        r"\b(no news|aucune nouvelle|sans nouvelles?) (from|de) (the )?(cpam|ameli|caisse)\b"
-    ),
-    "cost": re.compile(
-        r"\b(estimat\w*|simulat\w*|calculat\w*|how much (will|would|do|does|did) (i|it|we)|combien (je|vais|ca|cela|"
-        r"coute|me|on|rembours\w*)|what will i pay|what do i pay|reste a charge|out of pocket)\b"
-    ),
-}
+_FLOW_WORDS = {flow: pattern("reading", f"flow_{flow}") for flow in ("enrolment", "file", "cost")}
 
 #: A question about the price of a care for the user ("how much will I pay", "combien je paie").
-_COST_QUESTION = re.compile(
-    r"\b(how much|what will i pay|what do i pay|what would i pay|cost me|costs me|pay for|charged|"
-    r"get back|reimburs\w*|refund\w*|covered|combien|coute|couter|payer|paie|paye|rembours\w*|prise en charge|"
-    r"reste a charge)\b"
-)
+_COST_QUESTION = pattern("reading", "cost_question")
 
-_ESTIMATE = re.compile(
-    r"\b(how much|combien)\b.{0,60}\b(get back|pay|paid|refund\w*|reimburs\w*|cost me|costs me|come back|comes back|"
-    r"rembours\w*|payer|paie|paye|coute|couter|reste|recuper\w*)|\bwhat (will|would|do|does) (i|we|it) (pay|get|cost)|"
-    r"\breste a (ma )?charge|\bestimat\w*|\bsimul\w*|\bhow much (is|are) (it|that) for me\b"
-)
+#: Asks what a bill will cost or refund ("how much will I get back for…"), not about a rule that mentions an amount.
+_ESTIMATE = pattern("reading", "estimate")
 
 #: "I paid / was charged X and got / received Y back".
-_REFUND_STORY = re.compile(
-    r"\b(paid|charged|billed|paye|facture\w*|regle)\b.*\b(got|received|paid me|refunded|back|rembourse\w*|recu|"
-    r"vire\w*|verse\w*)\b"
-)
+_REFUND_STORY = pattern("reading", "refund_story")
 
 #: A request to answer in a language ("in English please", "parle français", "can you answer in French?", "sorry my
 #: French is bad, English please"). The language word follows a verb of speaking, or ends the message after "in".
-_LANGUAGE = r"(english|anglais|french|francais)"
-_POLITE = r"(please|svp|stp|s il (te|vous) plait|now|instead|merci|thanks|thank you)"
-_SWITCH = re.compile(
-    rf"\b(answer|reply|respond|speak|talk|write|parle\w*|repond\w*|reponds|ecri\w*|continu\w*|switch\w*|passe\w*|"
-    rf"change\w*)\b( \w+){{0,4}} (in |en |to |into )?{_LANGUAGE}\b|"
-    rf"\b(in|en) {_LANGUAGE}( {_POLITE})*$|^{_LANGUAGE}( {_POLITE})*$|\b{_LANGUAGE} {_POLITE}\b"
-)
+_LANGUAGE = source("reading", "language")
+_ENGLISH_NAMES = frozenset(alternatives("reading", "english_names"))
+_POLITE = source("reading", "polite")
+_SWITCH = pattern("reading", "switch")
 #: ... but not a question about someone who speaks a language ("a doctor who speaks English").
-_SPEAKER = re.compile(
-    r"\b(who speaks?|qui parlent?|speaking|english speaking|anglophones?|francophones?|parlant)\b|"
-    r"\b(doctor|docteur|medecin|dentist\w*|pharmac\w*|gp|generaliste|specialist\w*|nurse|infirmi\w*|hopital|"
-    r"hospital|psy\w*|line|ligne|phone|telephone|numero|service)\b"
-)
+_SPEAKER = pattern("reading", "speaker")
 
 #: A follow-up that refers to the previous answer ("how much does one cost?", "and for a student?", "et pour
 #: mes enfants ?").
-_FOLLOW_UP = re.compile(
-    r"^(and|et|what about|how about|et pour|et si|et les|et le|et la|also|aussi|same|meme|so|alors|donc)\b|"
-    r"\b(one|it|them|that|this|those|these|ca|cela|celle|celui|ceux|en|y|la dessus|for that)\b"
-)
+_FOLLOW_UP = pattern("reading", "follow_up")
 
 
 @lru_cache(maxsize=1)
@@ -148,9 +112,9 @@ def requested_language(text: str) -> str | None:
     match = _SWITCH.search(folded)
     named = re.findall(_LANGUAGE, match.group(0)) if match else []
     found = named[-1:] or re.findall(_LANGUAGE, folded)
-    if not found or len({name in ("english", "anglais") for name in found}) != 1:
+    if not found or len({name in _ENGLISH_NAMES for name in found}) != 1:
         return None
-    return "en" if found[0] in ("english", "anglais") else "fr"
+    return "en" if found[0] in _ENGLISH_NAMES else "fr"
 
 
 def is_follow_up(text: str) -> bool:
