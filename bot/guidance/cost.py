@@ -182,11 +182,6 @@ def missing_questions(fields: dict[str, Any]) -> list[str]:
     return [name for name in required_questions(fields) if fields.get(name) in (None, "")]
 
 
-def needs_medecin_traitant(care: str | None, age: str | int | None) -> bool:
-    """Whether the answer depends on a declared médecin traitant (asked of the calculator, see required_questions)."""
-    return "medecin_traitant" in required_questions({"care": care, "age": age})
-
-
 def calculator_fields(slots: dict[str, Any]) -> dict[str, Any]:
     """The calculator's fields from the conversation's slots (a 'css' answer is the CSS, not a mutuelle level).
 
@@ -262,12 +257,6 @@ def build_cost_answer(slots: dict[str, Any], lang: str) -> CostAnswer:
         "details": details,
     }
     return CostAnswer(top, payload, assumption, details, fields)
-
-
-def cost_answer(slots: dict[str, Any], lang: str) -> tuple[str, dict[str, Any]]:
-    """The explanation (CommonMark details) and the widget's ``cost_breakdown`` payload. Raises CalculatorInputError."""
-    answer = build_cost_answer(slots, lang)
-    return answer.details, answer.payload
 
 
 # --------------------------------------------------------------------------------------------- price buttons

@@ -1,4 +1,5 @@
-"""Enrolment routes: recognise a user's situation and find the knowledge article that explains their route."""
+"""Enrolment routes: recognise a user's situation. ``enrolment.yml`` names the knowledge article that explains each
+route (the retriever finds it: ``actions.answer_first.context_articles``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from pathlib import Path
 
 import yaml
 
-from bot.knowledge.articles import Article, parse_article
 from bot.text import fold, longest_match
 
 _DATA = Path(__file__).with_name("enrolment.yml")
@@ -34,12 +34,3 @@ def recognise_situation(text: str | None) -> str | None:
     if fold(text) in situations():
         return fold(text)
     return longest_match(text, {name: entry["words"] for name, entry in situations().items()})
-
-
-def guide_article(situation: str, lang: str, knowledge_dir: Path) -> Article | None:
-    """The article explaining the enrolment route of ``situation`` in ``lang`` (None if it does not exist)."""
-    entry = situations().get(situation)
-    if entry is None:
-        return None
-    path = knowledge_dir / lang / f"{entry['article']}.md"
-    return parse_article(path) if path.is_file() else None

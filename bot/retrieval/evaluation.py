@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
@@ -24,7 +23,6 @@ import yaml
 from bot.knowledge.articles import LANGUAGES
 from bot.retrieval.passages import Passage
 from bot.retrieval.retriever import METHODS, TUNING_FILE, Fusion, Retriever, Tuning
-from bot.text import fold_ascii
 
 CUTOFFS = (1, 3)
 
@@ -70,26 +68,6 @@ def load_questions(path: Path) -> list[Question]:
             )
         )
     return questions
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(re.findall(r"[a-z0-9]+", fold_ascii(text)))
-
-
-def close_to_examples(questions: list[Question], passages: list[Passage], limit: float = 0.6) -> list[str]:
-    """Eval questions whose words overlap an article's own example question too much (Jaccard ≥ ``limit``).
-
-    The set must test paraphrases, not the questions the index already contains.
-    """
-    examples = [(p.lang, q, _words(q)) for p in passages for q in p.questions]
-    close = []
-    for question in questions:
-        words = _words(question.q)
-        for lang, example, example_words in examples:
-            union = words | example_words
-            if lang == question.lang and union and len(words & example_words) / len(union) >= limit:
-                close.append(f"{question.q!r} ~ {example!r}")
-    return close
 
 
 def unknown_targets(questions: list[Question], passages: list[Passage]) -> list[str]:

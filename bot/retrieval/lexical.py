@@ -117,11 +117,6 @@ def _analyse_cached(text: str, lang: str) -> tuple[tuple[str, ...], np.ndarray |
     return tuple(_terms(doc)), _static_vector(doc) if has_static_vectors(lang) else None
 
 
-def analyse(text: str, lang: str) -> list[str]:
-    """Terms of one query (cached: users repeat questions, tests and the benchmark too)."""
-    return list(_analyse_cached(text, lang)[0])
-
-
 def analyse_query(text: str, lang: str) -> tuple[list[str], np.ndarray | None]:
     """Terms and static vector of one query, from a single pipeline run (cached)."""
     terms, vector = _analyse_cached(text, lang)

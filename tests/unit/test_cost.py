@@ -8,12 +8,12 @@ import pytest
 
 from bot.calculator import CalculatorInputError, error_text
 from bot.guidance.cost import (
+    build_cost_answer,
     check_fields,
-    cost_answer,
     extract_cost_fields,
-    needs_medecin_traitant,
     parse_price,
     recognise_care,
+    required_questions,
 )
 
 
@@ -65,6 +65,9 @@ def test_a_price_needs_a_currency_unless_it_was_asked():
 
 
 def test_medecin_traitant_is_asked_only_for_an_adult_at_the_doctor():
+    def needs_medecin_traitant(care: str, age: str | None) -> bool:  # the cost form's questions (actions/cost.py)
+        return "medecin_traitant" in required_questions({"care": care, "age": age})
+
     assert needs_medecin_traitant("gp", None)
     assert needs_medecin_traitant("specialist", "40")
     assert not needs_medecin_traitant("gp", "12")
@@ -97,8 +100,6 @@ def test_only_the_questions_that_change_the_estimate_are_missing(fields, missing
 
 
 def test_without_a_price_the_official_tariff_is_used_and_said():
-    from bot.guidance.cost import build_cost_answer
-
     answer = build_cost_answer({"care": "gp", "medecin_traitant": "yes", "mutuelle": "none"}, "en")
     assert answer.payload["price"] == 30.0
     assert "€19.00" in answer.headline and "€11.00" in answer.headline
@@ -148,7 +149,8 @@ def test_a_cost_question_is_not_a_refund_question():
 @pytest.mark.parametrize("lang, you, billed", [("en", "€11.00", "€30.00"), ("fr", "11,00 €", "30,00 €")])
 def test_the_answer_has_a_chart_payload_that_adds_up_in_the_users_language(lang, you, billed):
     slots = {"care": "gp", "price": "30", "medecin_traitant": "yes", "mutuelle": "none"}
-    explanation, payload = cost_answer(slots, lang)
+    answer = build_cost_answer(slots, lang)
+    explanation, payload = answer.details, answer.payload
     assert payload["type"] == "cost_breakdown" and payload["lang"] == lang and payload["currency"] == "EUR"
     assert [part["part"] for part in payload["parts"]] == ["statutory", "complementary", "you"]
     assert sum(Decimal(str(p["amount"])) for p in payload["parts"]) == Decimal(str(payload["billed"]))
@@ -175,13 +177,14 @@ def test_the_answer_has_a_chart_payload_that_adds_up_in_the_users_language(lang,
 def test_a_better_mutuelle_lowers_what_the_user_pays():
     def you_pay(level: str) -> float:
         slots = {"care": "specialist", "price": "50", "medecin_traitant": "yes", "mutuelle": level}
-        return next(p["amount"] for p in cost_answer(slots, "en")[1]["parts"] if p["part"] == "you")
+        return next(p["amount"] for p in build_cost_answer(slots, "en").payload["parts"] if p["part"] == "you")
 
     assert you_pay("none") > you_pay("100") > you_pay("200")
 
 
 def test_the_css_is_passed_to_the_calculator_as_such():
-    _, payload = cost_answer({"care": "gp", "price": "30", "medecin_traitant": "yes", "mutuelle": "css"}, "en")
+    slots = {"care": "gp", "price": "30", "medecin_traitant": "yes", "mutuelle": "css"}
+    payload = build_cost_answer(slots, "en").payload
     assert payload["parts"][1]["label"] == "CSS"
 
 
@@ -189,11 +192,11 @@ def test_invalid_values_get_the_calculators_message_in_the_users_language():
     assert check_fields({"care": "gp", "price": "30"}, "en") is None
     assert "négatif" in check_fields({"care": "gp", "price": "-3"}, "fr")
     with pytest.raises(CalculatorInputError):
-        cost_answer({"care": "gp", "price": "30", "mutuelle": "2000"}, "en")
+        build_cost_answer({"care": "gp", "price": "30", "mutuelle": "2000"}, "en")
 
 
 def test_100_sante_equipment_is_a_care_and_its_basket_or_class_is_asked():
-    from bot.guidance.cost import build_cost_answer, missing_questions
+    from bot.guidance.cost import missing_questions
 
     assert extract_cost_fields("What will I pay for a crown at 800 euros?") == {"care": "crown", "price": "800"}
     assert extract_cost_fields("aide auditive classe 2 à 1500 €") == {

@@ -1,8 +1,13 @@
 """Recognising a user's situation and finding the guide to their enrolment route."""
 
 import pytest
+from rasa_sdk import Tracker
 
-from bot.guidance.enrolment import guide_article, recognise_situation, situations
+import actions.answer_first as answer_first
+from bot.guidance.enrolment import recognise_situation, situations
+from bot.knowledge.articles import load_articles
+from bot.retrieval import Hit
+from bot.retrieval.passages import article_passages
 from bot.settings import get_settings
 
 
@@ -42,9 +47,33 @@ def test_unknown_situations_are_not_guessed(text):
     assert recognise_situation(text) is None
 
 
+class KnowledgeBase:
+    """The retriever's article lookup (``Retriever.article``: the opening passage of an article in a language) over
+    the real knowledge base, without building the search index."""
+
+    def __init__(self) -> None:
+        self.articles = {(a.id, a.lang): a for a in load_articles(get_settings().knowledge_dir)}
+
+    def article(self, doc_id: str, lang: str) -> Hit | None:
+        found = self.articles.get((doc_id, lang))
+        return Hit.from_passage(article_passages(found)[0], 0.0) if found else None
+
+
 @pytest.mark.parametrize("lang", ["en", "fr"])
-def test_every_situation_has_a_guide_in_both_languages(lang):
+def test_every_situation_has_a_guide_in_both_languages(lang, monkeypatch):
+    """The guide of the situation the user described is what a short question leans on (answer first)."""
+    monkeypatch.setattr(answer_first, "get_retriever", KnowledgeBase)
     for situation in situations():
-        article = guide_article(situation, lang, get_settings().knowledge_dir)
-        assert article is not None, situation
-        assert article.lang == lang and article.sections
+        tracker = Tracker(
+            sender_id="unit-test",
+            slots={"situation": situation},
+            latest_message={},
+            events=[],
+            paused=False,
+            followup_action=None,
+            active_loop={},
+            latest_action_name="action_listen",
+        )
+        guides = answer_first.context_articles(tracker, lang)
+        assert [(hit.doc_id, hit.lang) for hit in guides] == [(situations()[situation]["article"], lang)], situation
+        assert guides[0].text, situation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,14 +12,14 @@ from bot.retrieval.evaluation import (
     Question,
     Scores,
     best_threshold,
-    close_to_examples,
     first_relevant_rank,
     load_questions,
     unknown_targets,
     utility,
 )
-from bot.retrieval.passages import load_passages
+from bot.retrieval.passages import Passage, load_passages
 from bot.settings import PROJECT_ROOT
+from bot.text import fold_ascii
 
 EVAL_SET = PROJECT_ROOT / "tests" / "eval" / "retrieval_questions.yml"
 KNOWLEDGE = PROJECT_ROOT / "knowledge"
@@ -27,6 +28,27 @@ KNOWLEDGE = PROJECT_ROOT / "knowledge"
 @pytest.fixture(scope="module")
 def eval_set():
     return load_questions(EVAL_SET)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z0-9]+", fold_ascii(text)))
+
+
+def close_to_examples(questions: list[Question], passages: list[Passage], limit: float = 0.6) -> list[str]:
+    """Eval questions whose words overlap an article's own example question too much (Jaccard ≥ ``limit``).
+
+    The set must test paraphrases, not the questions the index already contains. A check of the eval set (test
+    data), so it lives with its tests.
+    """
+    examples = [(p.lang, q, _words(q)) for p in passages for q in p.questions]
+    close = []
+    for question in questions:
+        words = _words(question.q)
+        for lang, example, example_words in examples:
+            union = words | example_words
+            if lang == question.lang and union and len(words & example_words) / len(union) >= limit:
+                close.append(f"{question.q!r} ~ {example!r}")
+    return close
 
 
 def test_eval_set_is_large_enough_and_half_french(eval_set):

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.retrieval.lexical import analyse
+from bot.retrieval.lexical import analyse_many, analyse_query
 from bot.retrieval.retriever import Retriever, Tuning
 
 #: Thresholds for the mechanism tests: well between the scores of clear matches and of unrelated questions on the
@@ -116,9 +116,15 @@ def test_unknown_language_is_an_error(retriever):
 
 
 def test_lexical_terms_are_lemmas_without_accents_or_stop_words():
-    assert analyse("Les remboursements des lunettes", "fr") == ["remboursement", "lunette"]
-    assert "rembourser" in analyse("J'ai été remboursé", "fr")
-    assert analyse("I moved and got reimbursements", "en") == ["move", "get", "reimbursement"]
+    def terms(text: str, lang: str) -> list[str]:
+        """The BM25 terms of a query (the search), which are those of the same text in the index (its build)."""
+        query, _ = analyse_query(text, lang)
+        assert analyse_many([text], lang)[0] == [query]
+        return query
+
+    assert terms("Les remboursements des lunettes", "fr") == ["remboursement", "lunette"]
+    assert "rembourser" in terms("J'ai été remboursé", "fr")
+    assert terms("I moved and got reimbursements", "en") == ["move", "get", "reimbursement"]
 
 
 def test_other_language_never_answers_for_an_article_that_has_a_twin(retriever):
