@@ -92,23 +92,35 @@ async def knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     # A message that finds nothing on its own, or a short one that leans on the previous answer, is asked again
     # about what the conversation is about (the previous answer's article, the user's situation).
     leaning = len(text.split()) <= FOLLOW_UP_WORDS and is_follow_up(text)
-    for context in context_articles(tracker, language) if (not plain_confident or leaning) else ():
+    contexts = context_articles(tracker, language) if (not plain_confident or leaning) else []
+    for context in contexts:
         again = await off_the_loop(retriever.answer, f"{context.title}: {text}", language, topic=context.doc_id)
         if again.confident and again.hit is not None and (not plain_confident or again.score >= answer.score):
             answer, plain_confident = again, True
             break
     if plain_confident:
         return answer
-    return await closest_answer(retriever, text, language)
+    closest = await closest_answer(retriever, text, language)
+    # A follow-up is about what the conversation is about, even without a word of health insurance of its own
+    # ("et qui ne le paie pas ?" after the forfait journalier): its closest passage is looked for there too.
+    for context in contexts if closest is None and leaning else ():
+        query = f"{context.title}: {text}"
+        closest = await closest_answer(retriever, query, language, topic=context.doc_id, on_topic_already=True)
+        if closest is not None:
+            break
+    return closest
 
 
-async def closest_answer(retriever: Any, text: str, language: str) -> Any:
+async def closest_answer(
+    retriever: Any, text: str, language: str, topic: str | None = None, on_topic_already: bool = False
+) -> Any:
     """The best passage when it scores just under the answer threshold (``CLOSEST_MARGIN``) for a message about
-    health insurance: said as "the closest I have", which beats "I don't know" when the passage is the right one
-    (the threshold is tuned to refuse rather than risk a wrong answer; docs/retrieval.md)."""
-    if not on_topic(text):
+    health insurance (``on_topic_already``: a follow-up in a conversation about it): said as "the closest I have",
+    which beats "I don't know" when the passage is the right one (the threshold is tuned to refuse rather than risk
+    a wrong answer; docs/retrieval.md)."""
+    if not (on_topic_already or on_topic(text)):
         return None
-    hits = await off_the_loop(retriever.search, text, language, 3)
+    hits = await off_the_loop(retriever.search, text, language, 3, topic=topic)
     if not hits or hits[0].score < retriever.threshold(language) - CLOSEST_MARGIN:
         return None
     related = tuple(h for h in hits[1:] if h.doc_id != hits[0].doc_id)

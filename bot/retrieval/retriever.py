@@ -372,11 +372,15 @@ class Retriever:
 
     # --- public API ----------------------------------------------------------------------------------------------
 
-    def search(self, query: str, lang: str | None = None, k: int = 5, method: str = "hybrid") -> list[Hit]:
-        """The ``k`` best passages in ``lang`` (every language when None); empty for an empty query."""
+    def search(
+        self, query: str, lang: str | None = None, k: int = 5, method: str = "hybrid", topic: str | None = None
+    ) -> list[Hit]:
+        """The ``k`` best passages in ``lang`` (every language when None); empty for an empty query. ``topic`` as
+        in ``answer``."""
         if k <= 0:
             return []
-        return [Hit.from_passage(self.passages[row], score) for row, score in self.rank(query, lang, method)[:k]]
+        ranked = self.rank(query, lang, method, topic=topic)[:k]
+        return [Hit.from_passage(self.passages[row], score) for row, score in ranked]
 
     def threshold(self, lang: str) -> float:
         return self.tuning.thresholds[lang]

@@ -44,7 +44,7 @@ class FakeRetriever:
     def article(self, doc_id, lang):
         return hit(doc_id, lang)
 
-    def search(self, query, lang=None, k=5, method="hybrid"):
+    def search(self, query, lang=None, k=5, method="hybrid", topic=None):
         return []
 
 
@@ -298,15 +298,45 @@ async def test_a_passage_just_under_the_threshold_is_given_as_the_closest_one(di
     fake = use_retriever(Answer(False, None, score=0.85))
     near = hit("mutuelle")
     fake.threshold = lambda lang: 0.875
-    fake.search = lambda query, lang=None, k=5, method="hybrid": [
+    fake.search = lambda query, lang=None, k=5, method="hybrid", topic=None: [
         Hit(**{**near.to_dict(), "score": 0.85, "questions": tuple(near.questions)})
     ]
     tracker = make_tracker("What is a mutuelle and do I need one?", intent="ask_knowledge", slots={"language": "en"})
     await answer_first.ActionAnswerFirst().run(dispatcher, tracker, {})
     assert responses(dispatcher)[:2] == ["utter_knowledge_closest", "utter_knowledge_answer"]
     far = CollectingDispatcher()
-    fake.search = lambda query, lang=None, k=5, method="hybrid": [
+    fake.search = lambda query, lang=None, k=5, method="hybrid", topic=None: [
         Hit(**{**near.to_dict(), "score": 0.70, "questions": tuple(near.questions)})
     ]
     await answer_first.ActionAnswerFirst().run(far, tracker, {})
     assert responses(far) == ["utter_knowledge_unknown"]
+
+
+async def test_a_follow_up_without_health_words_gets_the_closest_passage_of_the_conversations_topic(
+    dispatcher, use_retriever
+):
+    """ "et qui ne le paie pas ?" after the forfait journalier has no word of health insurance of its own: it is not
+    out of scope, its closest passage is looked for in the article the conversation is about."""
+    fake = use_retriever(Answer(False, None, score=0.5))
+    exempt = hit("hospital-costs")
+    fake.threshold = lambda lang: 0.875
+    searched: list[tuple[str, str | None]] = []
+
+    def search(query, lang=None, k=5, method="hybrid", topic=None):
+        searched.append((query, topic))
+        score = 0.85 if topic == "hospital-costs" else 0.3
+        return [Hit(**{**exempt.to_dict(), "score": score, "questions": tuple(exempt.questions)})]
+
+    fake.search = search
+    slots = {"language": "fr", "knowledge_topic": "hospital-costs"}
+    tracker = make_tracker("et qui ne le paie pas ?", intent="out_of_scope", slots=slots)
+    await answer_first.ActionAnswerFirst().run(dispatcher, tracker, {})
+    assert responses(dispatcher)[:2] == ["utter_knowledge_closest", "utter_knowledge_answer"]
+    assert searched == [("Hospital-Costs: et qui ne le paie pas ?", "hospital-costs")]
+    # The same words with nothing before them: out of scope, as before.
+    alone = CollectingDispatcher()
+    searched.clear()
+    await answer_first.ActionAnswerFirst().run(
+        alone, make_tracker("et qui ne le paie pas ?", intent="out_of_scope"), {}
+    )
+    assert responses(alone) == ["utter_out_of_scope"] and searched == []

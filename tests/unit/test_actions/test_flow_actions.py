@@ -230,7 +230,7 @@ async def test_delete_my_data_marks_the_conversation_for_the_tracker_store(dispa
 
 
 class FakeRetriever:
-    def search(self, query, lang=None, k=5, method="hybrid"):
+    def search(self, query, lang=None, k=5, method="hybrid", topic=None):
         return []
 
     def answer(self, query, lang, **context):
