@@ -257,20 +257,7 @@ class Stack:
         )
         self.running.append(
             p.start(
-                [
-                    str(p.RASA_BIN),
-                    "run",
-                    "--model",
-                    str(p.MODEL),
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.rasa_port),
-                    "--endpoints",
-                    "endpoints.yml",
-                    "--credentials",
-                    "credentials.yml",
-                ],
+                p.rasa_run(self.rasa_port),
                 self.tmp / "rasa.log",
                 self.env,
                 f"{self.url}/webhooks/rest/",

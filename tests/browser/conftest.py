@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support.processes import ACTIONS_PYTHON, MODEL, RASA_BIN, ROOT, free_port, offline_env, start, stop
+from tests.support.processes import ACTIONS_PYTHON, MODEL, ROOT, free_port, offline_env, rasa_run, start, stop
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
@@ -84,22 +84,7 @@ class Stack:
         self._start("actions", [str(ACTIONS_PYTHON), "-m", "actions"], f"http://127.0.0.1:{self.action_port}/health")
         self._start(
             "rasa",
-            [
-                str(RASA_BIN),
-                "run",
-                "--model",
-                str(MODEL),
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.rasa_port),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
-                "--cors",
-                *self.origins,
-            ],
+            rasa_run(self.rasa_port, "--cors", *self.origins),
             f"http://127.0.0.1:{self.rasa_port}/webhooks/socketio/",
         )
 

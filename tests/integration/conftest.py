@@ -17,10 +17,10 @@ import requests
 from tests.support.processes import (
     ACTIONS_PYTHON,
     MODEL,
-    RASA_BIN,
     ROOT,  # noqa: F401  (the tests import it from here)
     free_port,
     offline_env,
+    rasa_run,
     start,
     stop,
 )
@@ -55,20 +55,7 @@ class Servers:
 
     def start_rasa(self) -> None:
         self.processes["rasa"] = start(
-            [
-                str(RASA_BIN),
-                "run",
-                "--model",
-                str(MODEL),
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(self.rasa_port),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
-            ],
+            rasa_run(self.rasa_port),
             self.tmp / "rasa.log",
             self.env,
             f"{self.url}/webhooks/rest/",

@@ -19,7 +19,7 @@ from telegram_fakes import SECRET, TOKEN, FakeBotApi, callback_update, free_port
 
 from rasa_server.telegram_config import SECRET_HEADER
 from rasa_server.telegram_format import to_html, to_plain
-from tests.support.processes import ACTIONS_PYTHON, MODEL, RASA_BIN, ROOT, answers, offline_env, start, stop
+from tests.support.processes import ACTIONS_PYTHON, MODEL, ROOT, answers, offline_env, rasa_run, start, stop
 
 
 def domain_text(response: str, language: str) -> str:
@@ -62,21 +62,9 @@ class Servers:
     def start(self) -> None:
         actions = [str(ACTIONS_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)]
         self.processes.append(start(actions, self.logs[0], self.env, f"http://127.0.0.1:{self.action_port}/health"))
-        rasa = [
-            str(RASA_BIN),
-            "run",
-            "--model",
-            str(MODEL),
-            "--interface",
-            "127.0.0.1",
-            "--port",
-            str(self.rasa_port),
-            "--endpoints",
-            str(self.tmp / "endpoints.yml"),
-            "--credentials",
-            str(self.tmp / "credentials.yml"),
-            "--debug",
-        ]
+        rasa = rasa_run(
+            self.rasa_port, "--debug", endpoints=self.tmp / "endpoints.yml", credentials=self.tmp / "credentials.yml"
+        )
         self.processes.append(start(rasa, self.logs[1], self.env, self.ready))
 
     def ready(self) -> bool:

@@ -25,6 +25,30 @@ MODEL = ROOT / os.environ.get("RASA_MODEL", "models/expat-sante.tar.gz")
 Ready = str | Callable[[], bool]
 
 
+def rasa_run(
+    port: int,
+    *extra: str,
+    endpoints: str | Path = "endpoints.yml",
+    credentials: str | Path = "credentials.yml",
+) -> list[str]:
+    """The command line of a rasa server on ``127.0.0.1:port`` serving the trained model, then ``extra`` options."""
+    return [
+        str(RASA_BIN),
+        "run",
+        "--model",
+        str(MODEL),
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+        *extra,
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
