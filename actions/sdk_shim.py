@@ -26,6 +26,8 @@ from typing import Any
 
 from rasa_sdk.executor import ActionExecutor
 
+from bot.pins import mismatches
+
 #: The pin of requirements/actions.txt the shims were written and tested for (a test keeps the two equal).
 RASA_SDK = {"rasa-sdk": "3.21.1"}
 #: The Rasa of the other environment the action server talks to (requirements/rasa.txt; not installed here).
@@ -72,14 +74,7 @@ def version_problems(version: Callable[[str], str] = metadata.version) -> list[s
     """One sentence per shim whose libraries are not installed at the versions it was written for."""
     problems = []
     for shim in SHIMS:
-        wrong = []
-        for distribution, expected in shim.versions.items():
-            try:
-                installed: str | None = version(distribution)
-            except metadata.PackageNotFoundError:
-                installed = None
-            if installed != expected:
-                wrong.append(f"{distribution} {expected} (installed: {installed or 'none'})")
+        wrong = mismatches(shim.versions, version)
         if wrong:
             talks_to = ", ".join(f"{name} {pinned}" for name, pinned in shim.talks_to.items())
             problems.append(

@@ -30,6 +30,8 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
+from bot.pins import mismatches
+
 logger = logging.getLogger(__name__)
 
 _PATCHED_FLAG = "_expat_sante_cached_validator"
@@ -166,22 +168,11 @@ class PatchVersionError(RuntimeError):
     """An installed library is not the version a patch of its internals was written for."""
 
 
-def _installed(distribution: str, version: Callable[[str], str]) -> str | None:
-    try:
-        return version(distribution)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 def version_problems(version: Callable[[str], str] = metadata.version) -> list[str]:
     """One sentence per patch whose libraries are not installed at the versions it was written for."""
     problems = []
     for patch in PATCHES:
-        wrong = []
-        for distribution, expected in patch.versions.items():
-            installed = _installed(distribution, version)
-            if installed != expected:
-                wrong.append(f"{distribution} {expected} (installed: {installed or 'none'})")
+        wrong = mismatches(patch.versions, version)
         if wrong:
             problems.append(
                 f"patch '{patch.name}' ({patch.where}) was written for {', '.join(wrong)}; it replaces "

@@ -22,7 +22,7 @@ RASA_PACKAGES = ("rasa", "rasa_sdk", "sanic", "socketio")
 #: Layers, lowest first: a module may import its own layer and the layers below, never one above
 #: (actions -> guidance / understanding -> calculator / retrieval -> knowledge -> text / safety -> settings).
 LAYERS = (
-    ("bot.settings",),
+    ("bot.settings", "bot.pins"),
     ("bot.text", "bot.safety"),
     ("bot.knowledge",),
     ("bot.calculator", "bot.retrieval"),
