@@ -10,17 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from itertools import count
 from typing import Any
 
 from aiohttp import web
+from channel_server import serve_channels
 
 from tests.support.processes import free_port  # noqa: F401  (the Telegram tests import it from here)
 
@@ -400,8 +399,6 @@ class ScriptedAgent:
 
 # --- The channel on a Sanic server, mounted as Rasa mounts it ------------------------------------------------
 
-_app_names = count()
-
 
 def telegram_env(api_base_url: str, **overrides: str) -> dict[str, str]:
     env = {
@@ -420,30 +417,9 @@ async def rasa_channel_server(agent: Any, environ: dict[str, str]) -> AsyncItera
 
     ``agent`` stands in for Rasa's Agent (its ``handle_message`` gets every UserMessage). Yields the base URL.
     """
-    from rasa.core.channels.channel import register
-    from sanic import Sanic
-
     from rasa_server.telegram import TelegramInput
     from rasa_server.telegram_config import TelegramConfig
 
     channel = TelegramInput(TelegramConfig.from_env(environ))
-    # Several apps in one process (one per test) need Sanic's test mode, as sanic-testing sets it.
-    Sanic.test_mode = True
-    app = Sanic(f"telegram_test_{next(_app_names)}", configure_logging=False)
-    app.ctx.agent = agent
-    register([channel], app, route="/webhooks/")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-    assert server is not None
-    await server.startup()
-    await server.start_serving()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await server.before_stop()
-        server.close()
-        await server.wait_closed()
-        await server.after_stop()
-        sock.close()
+    async with serve_channels([channel], agent, "telegram_test") as url:
+        yield url

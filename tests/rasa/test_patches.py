@@ -11,11 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from importlib import metadata
-from itertools import count
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -24,11 +20,9 @@ import aiohttp
 import jsonschema
 import pytest
 import socketio
+from channel_server import serve_channels
 from rasa.core.actions.action import RemoteAction
-from rasa.core.channels.channel import register
 from rasa.core.channels.rest import RestInput
-from sanic import Sanic
-from sanic_cors import CORS
 
 import rasa_server.socketio  # importing the connectors applies the patches, as in the rasa server
 from bot.safety.guard import MAX_JSON_DEPTH, TOO_DEEP_REASON
@@ -162,8 +156,6 @@ def test_a_version_mismatch_stops_the_start_up_naming_the_patches() -> None:
 
 # --- the connectors' patches, on a Sanic server as Rasa mounts channels --------------------------------------------
 
-_apps = count()
-
 
 class Agent:
     """What the channels need from Rasa's agent: handle_message, and a tracker store without conversations."""
@@ -180,31 +172,9 @@ class Agent:
         return None
 
 
-@asynccontextmanager
-async def rasa_app(channel: Any, agent: Agent, cors_origins: list[str]) -> AsyncIterator[str]:
+def rasa_app(channel: Any, agent: Agent, cors_origins: list[str]) -> Any:
     """``channel`` registered by Rasa's ``register``, with Sanic-CORS as ``rasa run --cors`` configures it."""
-    Sanic.test_mode = True  # several apps in one process
-    app = Sanic(f"patches_test_{next(_apps)}", configure_logging=False)
-    app.ctx.agent = agent
-    CORS(app, resources={r"/*": {"origins": cors_origins}}, automatic_options=True)  # as rasa.server does
-    register([channel], app, route="/webhooks/")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-    assert server is not None
-    await server.startup()
-    await server.before_start()  # Sanic-CORS installs its middleware here
-    await server.start_serving()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        await server.before_stop()
-        server.close()
-        await server.wait_closed()
-        await server.after_stop()
-        sock.close()
-        del app.ctx.agent  # rasa_server.base._agent() looks for an agent in every registered app
-        Sanic._app_registry.pop(app.name, None)
+    return serve_channels([channel], agent, "patches_test", cors_origins)
 
 
 def test_rest_clients_cannot_pose_as_another_channel() -> None:
