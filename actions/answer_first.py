@@ -51,6 +51,10 @@ EMERGENCY_ARTICLE = "emergency-before-enrolment"
 CLOSEST_MARGIN = 0.10
 #: A message of at most this many words that refers back ("and for my kids?") is a follow-up of the previous answer.
 FOLLOW_UP_WORDS = 12
+#: A short message that refers back is also read together with the question the previous answer replied to ("what
+#: will they charge me?" after "I went to the urgences, I wasn't admitted"); that reading wins when it scores this
+#: much above the message alone. Measured in docs/dialogue.md ("Follow-ups read with the previous question").
+CONTEXT_MARGIN = 0.06
 #: "Delete my data" in so many words (the NLU also reads injection attempts as delete_my_data).
 DELETE_WORDS = re.compile(
     r"\b(delete|erase|remove|wipe|forget|clear|supprim\w*|effac\w*|oubli\w*)\b.*\b(data|conversation|chat|history|"
@@ -92,6 +96,13 @@ async def knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     # A message that finds nothing on its own, or a short one that leans on the previous answer, is asked again
     # about what the conversation is about (the previous answer's article, the user's situation).
     leaning = len(text.split()) <= FOLLOW_UP_WORDS and is_follow_up(text)
+    previous = previous_question(tracker) if refers_back(text) else None
+    if previous:
+        in_context = await off_the_loop(retriever.answer, f"{previous} {text}", language)
+        if in_context.confident and in_context.hit is not None and (
+            not plain_confident or in_context.score >= answer.score + CONTEXT_MARGIN
+        ):
+            return in_context
     contexts = context_articles(tracker, language) if (not plain_confident or leaning) else []
     for context in contexts:
         again = await off_the_loop(retriever.answer, f"{context.title}: {text}", language, topic=context.doc_id)
@@ -109,6 +120,27 @@ async def knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
         if closest is not None:
             break
     return closest
+
+
+def refers_back(text: str) -> bool:
+    """A short message that may lean on the previous answer: it says so ("and for my kids?") or has no word of
+    health insurance of its own ("can I attach documents there?")."""
+    return len(text.split()) <= FOLLOW_UP_WORDS and (is_follow_up(text) or not on_topic(text))
+
+
+def previous_question(tracker: Tracker) -> str | None:
+    """The user's message before the latest one, when the bot answered it from the knowledge base
+    (``knowledge_topic`` is set); None otherwise."""
+    if not tracker.get_slot("knowledge_topic"):
+        return None
+    seen_latest = False
+    for event in reversed(tracker.events or []):
+        if event.get("event") != "user":
+            continue
+        if seen_latest:
+            return (event.get("text") or "").strip() or None
+        seen_latest = True
+    return None
 
 
 async def closest_answer(

@@ -340,3 +340,49 @@ async def test_a_follow_up_without_health_words_gets_the_closest_passage_of_the_
         alone, make_tracker("et qui ne le paie pas ?", intent="out_of_scope"), {}
     )
     assert responses(alone) == ["utter_out_of_scope"] and searched == []
+
+
+async def test_a_short_follow_up_is_read_with_the_question_the_previous_answer_replied_to(dispatcher, use_retriever):
+    """ "what will they charge me?" after "I went to the urgences, I wasn't admitted": alone it finds the hospital
+    stay, read after the previous question the emergency-room fee. That reading wins when it scores CONTEXT_MARGIN
+    above the message alone; never when the previous answer did not come from the knowledge base, nor for a message
+    that stands on its own."""
+    fake = use_retriever(Answer(False, None))
+    previous = "I went to the urgences last night, I wasn't admitted"
+    margin = answer_first.CONTEXT_MARGIN
+    asked: list[str] = []
+
+    def answer(query, lang, *, topic=None):
+        asked.append(query)
+        if query.startswith(previous):
+            return Answer(True, hit("er-fee"), score=0.80 + margin)
+        return Answer(True, hit("hospital-stay"), score=0.80)
+
+    fake.answer = answer
+    events = [{"event": "user", "text": previous}, {"event": "bot", "text": "…"}, {"event": "user", "text": "x"}]
+
+    async def topic_of_reply(text: str, slots: dict) -> str:
+        asked.clear()
+        tracker = make_tracker(text, intent="ask_knowledge", slots={"language": "en", **slots})
+        tracker.events = events
+        out = await answer_first.ActionAnswerFirst().run(CollectingDispatcher(), tracker, {})
+        return slots_of(out).get("knowledge_topic")
+
+    after_answer = {"knowledge_topic": "hospital-costs"}
+    assert await topic_of_reply("what will they charge me?", after_answer) == "er-fee"
+    assert f"{previous} what will they charge me?" in asked
+    assert await topic_of_reply("what will they charge me?", {}) == "hospital-stay"
+    assert not any(q.startswith(previous) for q in asked)
+    standalone = "How do I order a European health insurance card before my trip to Spain?"
+    assert await topic_of_reply(standalone, after_answer) == "hospital-stay"
+    assert not any(q.startswith(previous) for q in asked)
+    margin = answer_first.CONTEXT_MARGIN / 2  # the reading after the previous question is only a little better
+    assert await topic_of_reply("what will they charge me?", after_answer) == "hospital-stay"
+
+
+def test_what_refers_back_is_short_and_leans_on_the_previous_answer_or_names_nothing_of_its_own():
+    assert answer_first.refers_back("and for my kids?")
+    assert answer_first.refers_back("can I attach documents there?")
+    assert not answer_first.refers_back("How do I order a European health insurance card for my trip?")
+    long_follow_up = "and what about the kids, they are 3 and 5 and go to school here, do they need a separate card"
+    assert not answer_first.refers_back(long_follow_up)
