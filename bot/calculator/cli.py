@@ -19,6 +19,7 @@ from bot.calculator.request import (
     CARES,
     CROWN_MATERIALS,
     DEVICE_CLASSES,
+    GLASSES_CLASSES,
     MEDICATION_RATES,
     SECTORS,
     TEETH,
@@ -49,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m bot calc",
         description="Estimate what the Sécurité sociale, the mutuelle (or the CSS) and you pay for one care. "
-        "Without --price, doctors' consultations and Mon soutien psy use the official tariff.",
+        "Without --price, doctors' consultations and Mon soutien psy use the official tariff. 100%% Santé: "
+        "crowns (--basket, or --material and --tooth), hearing aids and glasses (--device-class).",
         epilog="Why did I get this back? python -m bot calc explain --paid 30 --refunded 19 --care gp "
         "(python -m bot calc explain --help).",
     )
@@ -69,7 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--basket", choices=BASKETS, help="crown: 100%% Santé basket (100-sante, maitrise, libre)")
     parser.add_argument("--material", choices=CROWN_MATERIALS, help="crown: metal, ceramic-metal or other")
     parser.add_argument("--tooth", choices=TEETH, help="crown: incisor, canine, premolar-1, premolar-2 or molar")
-    parser.add_argument("--device-class", choices=DEVICE_CLASSES, help="hearing_aid: class 1 (100%% Santé) or 2")
+    parser.add_argument(
+        "--device-class",
+        type=str.upper,
+        choices=DEVICE_CLASSES + GLASSES_CLASSES,
+        help="hearing_aid: class 1 (100%% Santé) or 2; glasses: class A (100%% Santé) or B",
+    )
+    parser.add_argument("--frame-price", metavar="EUR", help="glasses: the frame's part of the price (optional)")
     parser.add_argument(
         "--urgent", choices=YES_NO, default="no", help="ambulance: urgent transport sent by the SAMU (default: no)"
     )
@@ -100,6 +108,7 @@ def request_from_args(args: argparse.Namespace) -> EstimateRequest:
             "material",
             "tooth",
             "device_class",
+            "frame_price",
         )
     }
     return EstimateRequest.from_fields(fields)

@@ -564,6 +564,62 @@ def _hearing_aid(ctx: _Context) -> _Part:
     return part
 
 
+def _glasses(ctx: _Context) -> _Part:
+    """One pair of glasses (a frame and two lenses) of class A (100% Santé) or B (free prices).
+
+    The base is the frame's tariff of the class: the lenses' tariffs vary with the correction and are not in
+    rules.yml, so their (small) statutory share is left out and said so. Class A: a contrat responsable or the CSS pays
+    the rest, the frame within its price limit; class B: a contrat responsable pays within its ceilings.
+    """
+    request = ctx.request
+    price = request.price or ZERO
+    if request.device_class is None:
+        raise CalculatorInputError("glasses_class_needed")
+    glasses_class = request.device_class
+    frame_key = "tariff.glasses_frame_class_a" if glasses_class == "A" else "tariff.glasses_frame_class_b"
+    tariff = ctx.value(frame_key)
+    frame = request.frame_price if request.frame_price is not None else price
+    base = min(frame, tariff)
+    rate, reason = ctx.exonerated_rate("rate.glasses")
+    ctx.assume("glasses_base", tariff=tariff, rate=rate)
+    ctx.assume("glasses_lens_base_unknown")
+    adult_from = ctx.number("age.glasses_adult_from")
+    if request.age >= adult_from:
+        ctx.assume("glasses_renewal", years=ctx.number("glasses.renewal_years"), minimum=adult_from)
+    else:
+        ctx.assume("glasses_renewal_child", years=ctx.number("glasses.renewal_years_child"), minimum=adult_from)
+    part = _Part(price, base, rate, reason, frame_key, pct_of(rate, base))
+    if glasses_class == "A":
+        cap = ctx.value("cap.glasses_frame_class_a")
+        ctx.assume("glasses_class_a", maximum=cap)
+        part.full_cover_up_to = price
+        if request.frame_price is None:
+            ctx.assume("glasses_frame_price_unknown", maximum=cap)
+        elif request.frame_price > cap:
+            # Not a class A frame: the 100% Santé cover stops at the frame's limit (the rest: class B rules).
+            ctx.assume("glasses_frame_above_cap", maximum=cap, amount=request.frame_price - cap)
+            part.full_cover_up_to = price - (request.frame_price - cap)
+        if request.css:
+            ctx.assume("css_glasses_class_a")
+    else:
+        total = ctx.value("cap.glasses_class_b_simple_total")
+        frame_cap = ctx.value("cap.glasses_class_b_frame")
+        ctx.assume(
+            "glasses_class_b",
+            total=total,
+            frame=frame_cap,
+            maximum=ctx.value("cap.glasses_class_b_highest_total"),
+        )
+        part.total_cover_cap = total
+        if request.frame_price is not None and request.frame_price > frame_cap:
+            ctx.assume("glasses_frame_above_ceiling", frame=frame_cap, amount=request.frame_price - frame_cap)
+        if request.mutuelle is not None:
+            ctx.assume("glasses_mutuelle_forfait")
+        elif request.css:
+            ctx.assume("css_glasses_class_b")
+    return part
+
+
 _CARE_FUNCTIONS = {
     **dict.fromkeys(DOCTOR_CARES, _doctor),
     "dentist": _dentist,
@@ -578,6 +634,7 @@ _CARE_FUNCTIONS = {
     "hospital": _hospital,
     "crown": _crown,
     "hearing_aid": _hearing_aid,
+    "glasses": _glasses,
 }
 
 

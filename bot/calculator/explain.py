@@ -47,6 +47,8 @@ MONEY_PARAMS = {
     "ticket",
     "pf_cap",
     "franchise_cap",
+    "total",
+    "frame",
 }
 PERCENT_PARAMS = {"level", "cap", "rate"}
 #: Rule key prefixes whose values are euros, and those that are percentages.

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.calculator.estimate import crown_basket, default_tariff, estimate
-from bot.calculator.request import CARES, CalculatorInputError, EstimateRequest
+from bot.calculator.request import CARES, CLASSES_OF_CARE, CalculatorInputError, EstimateRequest
 from bot.calculator.rules import RuleDateError
 
 #: The questions of a cost conversation, in the order they are asked (names of the calculator's fields, except
@@ -23,9 +23,9 @@ QUESTIONS = ("care", "price", "basket", "device_class", "medecin_traitant", "mut
 _PROBES = {"medecin_traitant": ("yes", "no"), "mutuelle": ("none", "100")}
 #: A price to probe with when the user gave none and the care has no tariff (any positive amount does).
 _PROBE_PRICE = Decimal("100")
-#: What a probe assumes when the user has not said it yet (a crown's basket, a hearing aid's class): the questions
-#: that matter do not depend on it.
-_PROBE_DEFAULTS = {"crown": {"basket": "libre"}, "hearing_aid": {"device_class": "2"}}
+#: What a probe assumes when the user has not said it yet (a crown's basket, a hearing aid's or glasses' class): the
+#: questions that matter do not depend on it.
+_PROBE_DEFAULTS = {"crown": {"basket": "libre"}, "hearing_aid": {"device_class": "2"}, "glasses": {"device_class": "B"}}
 
 
 def _amounts(fields: Mapping[str, Any]) -> tuple[Decimal, Decimal, Decimal] | None:
@@ -58,7 +58,7 @@ def relevant_questions(fields: Mapping[str, Any]) -> list[str]:
     ``fields`` are the calculator's loose fields (``EstimateRequest.from_fields``: care, price, age,
     medecin_traitant, mutuelle, css…); known answers are kept as given and the question is still listed when it
     matters. Without a care, every question may matter except the 100% Santé ones (basket: a crown's, unless its
-    material and tooth decide it; device_class: a hearing aid's).
+    material and tooth decide it; device_class: a hearing aid's or glasses' class).
     """
     care = fields.get("care")
     if care not in CARES:
@@ -69,8 +69,8 @@ def relevant_questions(fields: Mapping[str, Any]) -> list[str]:
         questions.append("price")
     if care == "crown" and crown_basket(known.get("material"), known.get("tooth"))[0] is None:
         questions.append("basket")  # or the material and the tooth, which decide it
-    if care == "hearing_aid":
-        questions.append("device_class")
+    if care in CLASSES_OF_CARE:
+        questions.append("device_class")  # a hearing aid's class (I or II), glasses' class (A or B)
     probe = {**_PROBE_DEFAULTS.get(str(care), {}), **known}
     if "price" not in probe and not has_default_price(known):
         probe["price"] = _PROBE_PRICE

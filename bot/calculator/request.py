@@ -24,12 +24,17 @@ CARES = DOCTOR_CARES + (
     "psychologist",
     "crown",
     "hearing_aid",
+    "glasses",
 )
-#: 100% Santé: the baskets of dental prostheses, what decides a crown's basket, and the classes of hearing aids.
+#: 100% Santé: the baskets of dental prostheses, what decides a crown's basket, and the classes of hearing aids
+#: (I and II) and of glasses (A and B). The classes share one field, ``device_class``: each care has its own.
 BASKETS = ("100-sante", "maitrise", "libre")
 CROWN_MATERIALS = ("metal", "ceramic-metal", "other")
 TEETH = ("incisor", "canine", "premolar-1", "premolar-2", "molar")
 DEVICE_CLASSES = ("1", "2")
+GLASSES_CLASSES = ("A", "B")
+#: The classes of each care that has them (``device_class``).
+CLASSES_OF_CARE = {"hearing_aid": DEVICE_CLASSES, "glasses": GLASSES_CLASSES}
 #: Doctors whose consultation counts as a specialist's (hors-parcours base and dépassement autorisé).
 SPECIALIST_CARES = ("specialist", "gynecologist", "psychiatrist", "pediatrician")
 SECTORS = ("1", "2-optam", "2", "3")
@@ -92,7 +97,8 @@ class EstimateRequest:
     basket: str | None = None  # crown only: 100-sante, maitrise or libre (else decided by material and tooth)
     material: str | None = None  # crown only: metal, ceramic-metal or other
     tooth: str | None = None  # crown only: incisor, canine, premolar-1, premolar-2 or molar
-    device_class: str | None = None  # hearing_aid only: "1" (100% Santé) or "2"
+    device_class: str | None = None  # hearing_aid: "1" (100% Santé) or "2"; glasses: "A" (100% Santé) or "B"
+    frame_price: Decimal | None = None  # glasses only: the frame's part of the price (checked against the caps)
 
     def __post_init__(self) -> None:
         if self.care not in CARES:
@@ -144,24 +150,35 @@ class EstimateRequest:
             raise CalculatorInputError("heavy_act_not_hospital", care=self.care)
         if self.urgent and self.care != "ambulance":
             raise CalculatorInputError("urgent_not_ambulance", care=self.care)
-        for name, choices, care in (
-            ("basket", BASKETS, "crown"),
-            ("material", CROWN_MATERIALS, "crown"),
-            ("tooth", TEETH, "crown"),
-            ("device_class", DEVICE_CLASSES, "hearing_aid"),
+        for name, choices, cares in (
+            ("basket", BASKETS, ("crown",)),
+            ("material", CROWN_MATERIALS, ("crown",)),
+            ("tooth", TEETH, ("crown",)),
+            ("device_class", CLASSES_OF_CARE.get(self.care, DEVICE_CLASSES), tuple(CLASSES_OF_CARE)),
         ):
             value = getattr(self, name)
             if value is None:
                 continue
             if isinstance(value, int) and not isinstance(value, bool):
                 value = str(value)
-                object.__setattr__(self, name, value)
-            if self.care != care:
+            if name == "device_class" and isinstance(value, str):
+                value = value.strip().upper()  # glasses: "a" is class A
+            object.__setattr__(self, name, value)
+            if self.care not in cares:
                 raise CalculatorInputError("option_not_for_care", name=name.replace("_", "-"), care=self.care)
             if value not in choices:
                 raise CalculatorInputError(
                     "option_unknown", name=name.replace("_", "-"), value=value, choices=", ".join(choices)
                 )
+        if self.frame_price is not None:
+            if self.care != "glasses":
+                raise CalculatorInputError("option_not_for_care", name="frame-price", care=self.care)
+            frame = _to_price(self.frame_price)
+            if frame is None or frame < 0 or frame != frame.quantize(CENT):
+                raise CalculatorInputError("price_not_number", value=self.frame_price)
+            if self.price is not None and frame > self.price:
+                raise CalculatorInputError("frame_above_price", frame=frame, price=self.price)
+            object.__setattr__(self, "frame_price", frame.quantize(CENT))
 
     @property
     def effective_sector(self) -> str:

@@ -163,6 +163,8 @@ def test_help_exits_0(capsys):
     for option in (
         "crown",
         "hearing_aid",
+        "glasses",
+        "--frame-price",
         "--basket",
         "--material",
         "--tooth",

@@ -41,7 +41,8 @@ def check_commonmark(text: str) -> None:
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_every_explanation_is_commonmark_with_its_lists(care, lang):
     price = None if care in ("emergency", "gp", "psychiatrist") else "120"
-    extra = {"crown": {"basket": "libre"}, "hearing_aid": {"device_class": "2"}}.get(care, {})
+    extras = {"crown": {"basket": "libre"}, "hearing_aid": {"device_class": "2"}, "glasses": {"device_class": "B"}}
+    extra = extras.get(care, {})
     result = estimate(EstimateRequest(care=care, price=price, date=JAN_2026, mutuelle=Decimal(100), **extra))
     text = explain(result, lang)
     check_commonmark(text)

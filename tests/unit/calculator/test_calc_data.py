@@ -130,7 +130,12 @@ def test_a_user_is_shown_only_official_sources():
     assert secondary_urls
     for care in CARES:
         price = None if care in ("emergency", "gp") else "100"
-        extra = {"crown": {"material": "metal"}, "hearing_aid": {"device_class": "1"}}.get(care, {})
+        extras = {
+            "crown": {"material": "metal"},
+            "hearing_aid": {"device_class": "1"},
+            "glasses": {"device_class": "A"},
+        }
+        extra = extras.get(care, {})
         result = estimate(EstimateRequest(care=care, price=price, date=dt.date(2026, 1, 10), **extra))
         for lang in ("en", "fr"):
             text = explain(result, lang)

@@ -620,6 +620,80 @@ CASES = [
         "300.00",
         None,
     ),
+    # Glasses (one pair). Sources: service-public F33950 (modified 2024-08-21): the frame at 60% of a €9 tariff in
+    # class A, €0.05 in class B; the lenses' tariffs vary with the correction (not held: the base is the frame's).
+    # F20314 (modified 2024-05-15): a contrat responsable pays class A (100% Santé) glasses in full; class B at most
+    # €420 for simple lenses, €100 of it for the frame. Class A frame limit €30: alan.com, adpassurances, april (M).
+    # class A pair at €100 with a contrat responsable: 60% × 9 = €5.40, the mutuelle the €94.60 left, nothing to pay
+    (
+        "glasses-a-mut",
+        dict(care="glasses", price="100", device_class="A", mutuelle=100),
+        "9",
+        60,
+        "5.40",
+        "94.60",
+        "0.00",
+        None,
+    ),
+    # the same pair without a mutuelle: only the frame's 60% × 9 is counted (the lenses' share is not held)
+    ("glasses-a-none", dict(care="glasses", price="100", device_class="A"), "9", 60, "5.40", "0.00", "94.60", None),
+    # the same with the CSS: class A glasses cost nothing
+    (
+        "glasses-a-css",
+        dict(care="glasses", price="100", device_class="A", css=True),
+        "9",
+        60,
+        "5.40",
+        "94.60",
+        "0.00",
+        None,
+    ),
+    # a €45 frame in a €150 "class A" pair: €15 above the €30 limit, so the 100% Santé cover stops at €135
+    (
+        "glasses-a-frame-above-cap",
+        dict(care="glasses", price="150", device_class="A", frame_price="45", mutuelle=100),
+        "9",
+        60,
+        "5.40",
+        "129.60",
+        "15.00",
+        None,
+    ),
+    # class B pair at €340 (the average single-vision pair): 60% × 0.05 = €0.03; a 100% BR mutuelle the €0.02 left
+    (
+        "glasses-b-mut100",
+        dict(care="glasses", price="340", device_class="B", mutuelle=100),
+        "0.05",
+        60,
+        "0.03",
+        "0.02",
+        "339.95",
+        None,
+    ),
+    # the same without a mutuelle
+    ("glasses-b-none", dict(care="glasses", price="340", device_class="B"), "0.05", 60, "0.03", "0.00", "339.97", None),
+    # 300% BR: 300% × 0.05 = €0.15 in all, the mutuelle €0.12 (why mutuelles state glasses in euros, not % BR)
+    (
+        "glasses-b-mut300",
+        dict(care="glasses", price="340", device_class="B", mutuelle=300),
+        "0.05",
+        60,
+        "0.03",
+        "0.12",
+        "339.85",
+        None,
+    ),
+    # a child's class B pair: the same tariffs before 18 (F33950)
+    (
+        "glasses-b-child",
+        dict(care="glasses", price="200", device_class="B", age=10),
+        "0.05",
+        60,
+        "0.03",
+        "0.00",
+        "199.97",
+        None,
+    ),
 ]
 
 
@@ -675,6 +749,50 @@ def test_a_crown_above_its_cap_says_so_and_why_the_base_is_not_the_price():
     assert "Why the base is not the price" in explain(result, "en")
     assert "Pourquoi la base n'est pas le prix" in explain(result, "fr")
     assert "€290.00" in explain(result, "en")
+
+
+def test_glasses_without_their_class_ask_for_it_and_their_options_are_checked():
+    for kwargs, key in (
+        (dict(care="glasses", price="300"), "glasses_class_needed"),
+        (dict(care="glasses", price="300", device_class="1"), "option_unknown"),  # class I is a hearing aid's
+        (dict(care="glasses", price="300", device_class="B", frame_price="400"), "frame_above_price"),
+        (dict(care="glasses", price="300", device_class="B", frame_price="x"), "price_not_number"),
+        (dict(care="crown", price="300", basket="libre", frame_price="100"), "option_not_for_care"),
+        (dict(care="hearing_aid", price="950", device_class="A", age=70), "option_unknown"),
+    ):
+        with pytest.raises(CalculatorInputError) as info:
+            estimate(EstimateRequest(date=JAN_2026, **kwargs))
+        assert info.value.key == key, kwargs
+        assert error_text(info.value, "en") and error_text(info.value, "fr")
+    assert EstimateRequest(care="glasses", price="300", device_class="b").device_class == "B"
+
+
+def test_glasses_say_why_the_base_is_not_the_price_their_caps_and_renewal():
+    from bot.calculator import explain
+    from bot.calculator.explain import format_money
+
+    result = estimate(EstimateRequest(care="glasses", price="340", device_class="B", mutuelle=100, date=JAN_2026))
+    keys = [a.key for a in result.assumptions]
+    assert {"glasses_base", "glasses_lens_base_unknown", "glasses_renewal", "glasses_class_b"} <= set(keys)
+    assert "glasses_mutuelle_forfait" in keys
+    en, fr = explain(result, "en"), explain(result, "fr")
+    assert "Why the base is not the price" in en and "Pourquoi la base n'est pas le prix" in fr
+    for amount in ("420", "100", "800"):
+        assert format_money(D(amount), "en") in en and format_money(D(amount), "fr") in fr
+    assert "every 2 years" in en and "tous les 2 ans" in fr
+    child = _keys(care="glasses", price="200", device_class="B", age=10)
+    assert "glasses_renewal_child" in child and "glasses_renewal" not in child
+    # class A: the frame's limit is named; above it, the estimate says so and the excess is left to the patient
+    assert "glasses_frame_price_unknown" in _keys(care="glasses", price="100", device_class="A", mutuelle=100)
+    above = estimate(
+        EstimateRequest(care="glasses", price="150", device_class="A", frame_price="45", mutuelle=100, date=JAN_2026)
+    )
+    assert "glasses_frame_above_cap" in [a.key for a in above.assumptions]
+    assert "€30.00" in explain(above, "en") and format_money(D(15), "fr") in explain(above, "fr")
+    # class B frame above the contrat responsable's €100: said
+    assert "glasses_frame_above_ceiling" in _keys(
+        care="glasses", price="340", device_class="B", frame_price="150", mutuelle=100
+    )
 
 
 def test_transport_rate_is_55_from_1_august_2023_and_65_before():

@@ -13,8 +13,8 @@ from bot.calculator.explain import format_money
 from bot.calculator.report import estimate_json
 from bot.calculator.request import (
     BASKETS,
+    CLASSES_OF_CARE,
     CROWN_MATERIALS,
-    DEVICE_CLASSES,
     DOCTOR_CARES,
     MEDICATION_RATES,
     SECTORS,
@@ -38,7 +38,8 @@ def requests(draw):
         basket=draw(st.sampled_from(BASKETS)) if crown else None,
         material=draw(st.one_of(st.none(), st.sampled_from(CROWN_MATERIALS))) if crown else None,
         tooth=draw(st.one_of(st.none(), st.sampled_from(TEETH))) if crown else None,
-        device_class=draw(st.sampled_from(DEVICE_CLASSES)) if care == "hearing_aid" else None,
+        device_class=draw(st.sampled_from(CLASSES_OF_CARE[care])) if care in CLASSES_OF_CARE else None,
+        frame_price=draw(st.one_of(st.none(), st.just(min(price, Decimal(45))))) if care == "glasses" else None,
         care=care,
         price=price,
         date=draw(dates),
