@@ -157,8 +157,10 @@ class ValidateCostForm(UrgencyFirst, FormValidationAction):
     def validate_device_class(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A hearing aid's class (slot ``device_class``: "1" for 100% Santé, "2")."""
-        return read_answer("device_class", parse_device_class(_number_or_text(value)), dispatcher, tracker)
+        """A hearing aid's class (slot ``device_class``: "1" for 100% Santé, "2") or glasses' ("A" for 100% Santé,
+        "B"), read for the care asked."""
+        answer = parse_device_class(_number_or_text(value), tracker.get_slot("care"))
+        return read_answer("device_class", answer, dispatcher, tracker)
 
     def validate_mutuelle(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

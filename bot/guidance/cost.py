@@ -28,6 +28,7 @@ from bot.calculator.explain import (
 )
 from bot.calculator.questions import relevant_questions
 from bot.calculator.refund import RefundFacts, explain_refund
+from bot.calculator.request import CLASSES_OF_CARE
 from bot.text import fold, longest_match
 
 _DATA = Path(__file__).with_name("cost.yml")
@@ -139,16 +140,34 @@ def parse_basket(text: str | None) -> str | None:
     return _choice(text, "basket")
 
 
-def parse_device_class(text: str | None) -> str | None:
-    """A hearing aid's class: '1' (class I, 100% Santé) or '2'."""
-    return _choice(text, "device_class")
+_CLASS_PAYLOAD = re.compile(r'"device_class"\s*:\s*"?([0-9A-Za-z]+)"?')
+
+
+def parse_device_class(text: str | None, care: str | None = None) -> str | None:
+    """The class of a hearing aid ('1': class I, 100% Santé, or '2') or of glasses ('A': class A, 100% Santé, or
+    'B'), for ``care``; without a care, the class either names, unless they disagree ("100% Santé" is class I for a
+    hearing aid and class A for glasses)."""
+    if not text:
+        return None
+    payload = _CLASS_PAYLOAD.search(text)  # a button's payload: /inform{"device_class": "B"}
+    if payload:
+        text = payload.group(1)
+    words = _words()["device_class"]
+    cares = [care] if care in words else list(words)
+    found: set[str | None] = set()
+    for name in cares:
+        classes = words[name]
+        exact = text.strip().upper()
+        found.add(exact if exact in classes else longest_match(text, classes))
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
 
 
 def extract_cost_fields(text: str | None, requested: str | None = None) -> dict[str, str]:
     """Every field of the cost conversation the text gives; ``requested`` is the question the user answers.
 
     Keys among care, price, mutuelle, medecin_traitant, age, and for 100% Santé equipment basket (crowns) and
-    device_class (hearing aids), only when the text names them."""
+    device_class (hearing aids, glasses), only when the text names them."""
     care = recognise_care(text)
     fields: dict[str, Any] = {
         "care": care,
@@ -157,7 +176,9 @@ def extract_cost_fields(text: str | None, requested: str | None = None) -> dict[
         "medecin_traitant": parse_medecin_traitant(text, answering=requested == "medecin_traitant"),
         "age": parse_age(text, bare_number=requested == "age"),
         "basket": parse_basket(text) if care == "crown" or requested == "basket" else None,
-        "device_class": parse_device_class(text) if care == "hearing_aid" or requested == "device_class" else None,
+        "device_class": (
+            parse_device_class(text, care) if care in CLASSES_OF_CARE or requested == "device_class" else None
+        ),
     }
     if fields["age"] is not None and fields["price"] is not None and Decimal(fields["price"]) == fields["age"]:
         fields["age"] = None  # "50 €" is a price, not an age
@@ -166,7 +187,8 @@ def extract_cost_fields(text: str | None, requested: str | None = None) -> dict[
 
 def required_questions(fields: dict[str, Any]) -> list[str]:
     """The cost form's slots (care, price, basket, device_class, medecin_traitant, mutuelle) whose answer changes the
-    estimate, answered or not, in the order they are asked (basket: a crown's, device_class: a hearing aid's).
+    estimate, answered or not, in the order they are asked (basket: a crown's, device_class: a hearing aid's or
+    glasses').
 
     The calculator decides (``bot.calculator.questions``): the médecin traitant for an adult at any doctor's
     (psychiatrist, gynaecologist and paediatrician included), never for a child under 16 or at the dentist's; the
@@ -188,8 +210,8 @@ def calculator_fields(slots: dict[str, Any]) -> dict[str, Any]:
     Every answer the user gave is passed on, the médecin traitant included: the calculator knows where it matters.
     """
     fields = {name: slots.get(name) for name in ("care", "price", "medecin_traitant", "age")}
-    for name, care in (("basket", "crown"), ("device_class", "hearing_aid")):
-        if slots.get(name) not in (None, "") and fields["care"] == care:
+    for name, cares in (("basket", ("crown",)), ("device_class", tuple(CLASSES_OF_CARE))):
+        if slots.get(name) not in (None, "") and fields["care"] in cares:
             fields[name] = slots[name]
     mutuelle = slots.get("mutuelle")
     if mutuelle == "css":

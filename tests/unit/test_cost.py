@@ -213,3 +213,26 @@ def test_100_sante_equipment_is_a_care_and_its_basket_or_class_is_asked():
     with pytest.raises(CalculatorInputError) as info:
         build_cost_answer({"care": "crown", "price": "800", "mutuelle": "none"}, "fr")
     assert info.value.key == "crown_basket_needed" and "panier" in error_text(info.value, "fr")
+
+
+def test_glasses_are_a_care_and_their_class_is_asked_and_read_for_glasses():
+    from bot.guidance.cost import missing_questions, parse_device_class
+
+    assert extract_cost_fields("What will I pay for glasses?") == {"care": "glasses"}
+    fields = extract_cost_fields("lunettes de classe B à 340 €")
+    assert fields == {"care": "glasses", "price": "340", "device_class": "B"}
+    assert extract_cost_fields("glasses 100% Santé, 120 euros")["device_class"] == "A"
+    assert missing_questions({"care": "glasses"}) == ["price", "device_class", "mutuelle"]
+    assert missing_questions({"care": "glasses", "price": "340", "device_class": "B"}) == ["mutuelle"]
+    # "100% Santé" is class I for a hearing aid and class A for glasses: read for the care asked, else not at all
+    assert parse_device_class("100% Santé", "glasses") == "A"
+    assert parse_device_class("100% Santé", "hearing_aid") == "1"
+    assert parse_device_class("100% Santé") is None
+    assert parse_device_class('/inform{"device_class": "B"}', "glasses") == "B"  # a button's payload
+    assert parse_device_class("class II", "glasses") is None and parse_device_class("a", "glasses") == "A"
+    assert parse_device_class("I need a pair", "glasses") is None  # "a" is not class A inside a sentence
+    answer = build_cost_answer({"care": "glasses", "price": "340", "device_class": "B", "mutuelle": "none"}, "en")
+    assert "€0.03" in answer.headline and "€339.97" in answer.headline
+    with pytest.raises(CalculatorInputError) as info:
+        build_cost_answer({"care": "glasses", "price": "340", "mutuelle": "none"}, "fr")
+    assert info.value.key == "glasses_class_needed" and "classe A" in error_text(info.value, "fr")

@@ -126,6 +126,31 @@ CASES = [
         ["--care", "hearing_aid", "--price", "1500", "--device-class", "2", "--age", "70", "--mutuelle", "300"],
         ["device_class", "mutuelle"],
     ),
+    # Issue 17: glasses; their class is asked (the button sends its payload), then the mutuelle
+    (
+        "What will I pay for glasses? They cost 340 euros",
+        {"device_class": '/inform{"device_class": "B"}', "mutuelle": "100%"},
+        ["--care", "glasses", "--price", "340", "--device-class", "B", "--mutuelle", "100"],
+        ["device_class", "mutuelle"],
+    ),
+    (
+        "lunettes 100 % Santé à 120 €, sans mutuelle",
+        {},
+        ["--care", "glasses", "--price", "120", "--device-class", "A", "--mutuelle", "none"],
+        [],
+    ),
+    (
+        "new glasses at the optician, 250 €, I have the CSS",
+        {"device_class": "class A"},
+        ["--care", "glasses", "--price", "250", "--device-class", "A", "--css", "yes"],
+        ["device_class"],
+    ),
+    (
+        "des lunettes à 200 € pour mon fils, il a 10 ans",
+        {"device_class": "classe B", "mutuelle": "no mutuelle"},
+        ["--care", "glasses", "--price", "200", "--device-class", "B", "--age", "10", "--mutuelle", "none"],
+        ["device_class", "mutuelle"],
+    ),
 ]
 
 
@@ -203,6 +228,11 @@ async def test_the_price_buttons_fit_the_care_asked(dispatcher):
     events = await ValidateCostForm().run(dispatcher, tracker, domain)
     options = {e["name"]: e["value"] for e in events if e["name"].startswith("price_option_")}
     assert options == {"price_option_1": "500", "price_option_2": "1500", "price_option_3": "5000"}
+    # glasses: a class A pair, the average single-vision pair, a progressive pair (not €30/€50/€80)
+    tracker = make_tracker("glasses", slots={"care": "glasses", "language": "en"}, active_loop="cost_form")
+    events = await ValidateCostForm().run(dispatcher, tracker, domain)
+    options = {e["name"]: e["value"] for e in events if e["name"].startswith("price_option_")}
+    assert options == {"price_option_1": "100", "price_option_2": "340", "price_option_3": "550"}
 
 
 @pytest.mark.parametrize(
