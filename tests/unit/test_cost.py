@@ -195,6 +195,14 @@ def test_invalid_values_get_the_calculators_message_in_the_users_language():
         build_cost_answer({"care": "gp", "price": "30", "mutuelle": "2000"}, "en")
 
 
+@pytest.mark.parametrize("care", ["crown", "hearing_aid", "glasses"])
+def test_a_price_is_accepted_before_the_basket_or_class_the_form_asks_next(care):
+    """The cost form asks the price before a crown's basket or a device's class: "€340" must not be refused because
+    the class is not known yet (it was, and the form asked the price again and again); a wrong price still is."""
+    assert check_fields({"care": care, "price": "340"}, "en") is None
+    assert "négatif" in check_fields({"care": care, "price": "-3"}, "fr")
+
+
 def test_100_sante_equipment_is_a_care_and_its_basket_or_class_is_asked():
     from bot.guidance.cost import missing_questions
 

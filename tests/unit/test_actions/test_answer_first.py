@@ -206,8 +206,14 @@ def test_every_question_of_every_form_has_its_invalid_answer_response():
     assert set(ANSWER_READERS) == asked
     for slot in asked:
         texts = domain["responses"][f"utter_{slot}_invalid"]
-        # a French variation, and an unconditioned one (English, the default)
-        assert {variation.get("condition", [{}])[0].get("value") for variation in texts} == {"fr", None}, slot
+        # a French variation, and an unconditioned one (English, the default); variations for one care (glasses'
+        # class A/B next to a hearing aid's class I/II) name their language too, English included
+        languages = {variation.get("condition", [{}])[0].get("value") for variation in texts}
+        assert {"fr", None} <= languages <= {"fr", "en", None}, slot
+        for variation in texts:
+            conditions = variation.get("condition") or []
+            if conditions and conditions[0].get("value") == "en":
+                assert len(conditions) > 1, (slot, variation)
 
 
 # --- answer first: offers, short replies, follow-ups, emergencies -------------------------------------------------
