@@ -99,8 +99,10 @@ async def knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     previous = previous_question(tracker) if refers_back(text) else None
     if previous:
         in_context = await off_the_loop(retriever.answer, f"{previous} {text}", language)
-        if in_context.confident and in_context.hit is not None and (
-            not plain_confident or in_context.score >= answer.score + CONTEXT_MARGIN
+        if (
+            in_context.confident
+            and in_context.hit is not None
+            and (not plain_confident or in_context.score >= answer.score + CONTEXT_MARGIN)
         ):
             return in_context
     contexts = context_articles(tracker, language) if (not plain_confident or leaning) else []
