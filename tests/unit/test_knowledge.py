@@ -42,7 +42,7 @@ MIN_TOPICS = 30
 SECTION_WORDS = (40, 150)
 
 # Figures that may only come from ../shared/reference/ (see knowledge/README.md, "Authoring rules").
-ALLOWED_PHONES = {"3646", "0974753646", "33974753646"}
+ALLOWED_PHONES = {"3646", "0974753646", "33974753646", "3919", "116006"}  # 3919 and 116 006: service-public F12544
 ALLOWED_CERFA = {"15763", "15993"}
 ALLOWED_FORMS = {"S1106", "S3705", "S1"}
 # Public bodies whose pages may be cited: the Assurance Maladie, the State's portals and legal texts, CLEISS (the
