@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m bot calc",
         description="Estimate what the Sécurité sociale, the mutuelle (or the CSS) and you pay for one care. "
-        "Without --price, doctors' consultations and Mon soutien psy use the official tariff. 100%% Santé: "
+        "Without --price, doctors' consultations and Mon soutien psy use the official tariff. 100% Santé: "
         "crowns (--basket, or --material and --tooth), hearing aids and glasses (--device-class).",
         epilog="Why did I get this back? python -m bot calc explain --paid 30 --refunded 19 --care gp "
         "(python -m bot calc explain --help).",

@@ -173,6 +173,7 @@ def test_help_exits_0(capsys):
         "explain",
     ):
         assert option in out, option
+    assert "100% Santé" in out and "%%" not in out  # argparse formats the options' help, not the description
 
 
 def test_loose_fields_from_a_form_give_the_same_estimate_as_typed_ones():
