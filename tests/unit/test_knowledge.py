@@ -591,6 +591,15 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("tariff.teleconsultation", "fr", rf"téléconsultation chez le généraliste {_EUR_FR}"),
     ("tariff.gp_under_6", "fr", rf"{_EUR_FR} pour un enfant de moins de 6 ans"),
     ("hospital.full_rate_from_day", "en", r"(?P<v>\d+)(?:st|nd|rd|th) day in a row in hospital"),
+    # glasses (issue 17): the contrat responsable's class B ceilings and the class A frame's base
+    ("cap.glasses_class_b_frame", "en", rf"pays at most {_EUR_EN} for the frame"),
+    ("cap.glasses_class_b_frame", "fr", rf"rembourse au maximum {_EUR_FR} pour la monture"),
+    ("cap.glasses_class_b_simple_total", "en", rf"at most {_EUR_EN} for a pair with two simple lenses"),
+    ("cap.glasses_class_b_simple_total", "fr", rf"au maximum {_EUR_FR} pour une paire à verres simples"),
+    ("cap.glasses_class_b_highest_total", "en", rf"{_EUR_EN} with very complex lenses"),
+    ("cap.glasses_class_b_highest_total", "fr", rf"{_EUR_FR} à verres très complexes"),
+    ("tariff.glasses_frame_class_a", "en", rf"class A frame, the base is {_EUR_EN}"),
+    ("tariff.glasses_frame_class_a", "fr", rf"monture de classe A, la base est de {_EUR_FR}"),
 )
 
 # Words that date a figure as no longer (or not yet) in force: such a sentence may give another version of the rule.
