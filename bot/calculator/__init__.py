@@ -11,13 +11,14 @@ language asked) → ``report`` (the JSON of ``--json``) → ``cli``.
 
 from bot.calculator.estimate import estimate
 from bot.calculator.explain import error_text, explain
-from bot.calculator.request import CARES, CalculatorInputError, EstimateRequest
+from bot.calculator.request import CARES, CalculatorInputError, EstimateRequest, MissingAnswerError
 from bot.calculator.result import Estimate
 from bot.calculator.rules import Rules, load_rules
 
 __all__ = [
     "CARES",
     "CalculatorInputError",
+    "MissingAnswerError",
     "Estimate",
     "EstimateRequest",
     "Rules",

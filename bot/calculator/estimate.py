@@ -22,6 +22,7 @@ from bot.calculator.request import (
     SPECIALIST_CARES,
     CalculatorInputError,
     EstimateRequest,
+    MissingAnswerError,
 )
 from bot.calculator.result import Assumption, Deduction, Estimate, Forfait
 from bot.calculator.rules import RuleDateError, Rules, RuleVersion, load_rules
@@ -511,7 +512,7 @@ def _crown(ctx: _Context) -> _Part:
             cap_key = None
         basket = request.basket
     if basket is None:
-        raise CalculatorInputError("crown_basket_needed", baskets=", ".join(BASKETS))
+        raise MissingAnswerError("crown_basket_needed", baskets=", ".join(BASKETS))
     tariff = ctx.value("tariff.dental_crown")
     base = min(price, tariff)
     rate, reason = ctx.exonerated_rate("rate.dentist")
@@ -545,7 +546,7 @@ def _hearing_aid(ctx: _Context) -> _Part:
         minimum = ctx.number("age.hearing_aid_adult_from")
         raise CalculatorInputError("hearing_aid_under_20", age=request.age, minimum=minimum)
     if request.device_class is None:
-        raise CalculatorInputError("device_class_needed")
+        raise MissingAnswerError("device_class_needed")
     tariff = ctx.value("tariff.hearing_aid_adult")
     base = min(price, tariff)
     rate, reason = ctx.exonerated_rate("rate.hearing_aid")
@@ -574,7 +575,7 @@ def _glasses(ctx: _Context) -> _Part:
     request = ctx.request
     price = request.price or ZERO
     if request.device_class is None:
-        raise CalculatorInputError("glasses_class_needed")
+        raise MissingAnswerError("glasses_class_needed")
     glasses_class = request.device_class
     frame_key = "tariff.glasses_frame_class_a" if glasses_class == "A" else "tariff.glasses_frame_class_b"
     tariff = ctx.value(frame_key)

@@ -59,6 +59,11 @@ class CalculatorInputError(ValueError):
         super().__init__(f"{key} ({details})" if details else key)
 
 
+class MissingAnswerError(CalculatorInputError):
+    """An answer the estimate cannot do without and that is not wrong, only not given yet (a crown's basket, a
+    device's class): a conversation asks it next instead of refusing the answers it already has."""
+
+
 # --------------------------------------------------------------------------------------------------------- request
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bot.calculator import CARES, CalculatorInputError, EstimateRequest, estimate
+from bot.calculator import CARES, CalculatorInputError, EstimateRequest, MissingAnswerError, estimate
 from bot.calculator.explain import (
     chart_label,
     error_text,
@@ -221,19 +221,16 @@ def calculator_fields(slots: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-#: What the calculator still needs that the cost form asks next (a crown's basket, a hearing aid's or glasses'
-#: class): not a reason to refuse the answer being checked.
-STILL_TO_ASK = frozenset({"crown_basket_needed", "device_class_needed", "glasses_class_needed"})
-
-
 def check_fields(slots: dict[str, Any], lang: str) -> str | None:
-    """None if the calculator accepts these fields, else its message (in ``lang``) saying what is wrong. A question
-    the form still has to ask (``STILL_TO_ASK``) is not wrong: "€340" for glasses is a good price before their class
-    is known."""
+    """None if the calculator accepts these fields, else its message (in ``lang``) saying what is wrong. An answer
+    the form still has to ask (the calculator's ``MissingAnswerError``: a crown's basket, a device's class) is not
+    wrong: "€340" for glasses is a good price before their class is known."""
     try:
         estimate(EstimateRequest.from_fields(calculator_fields(slots)))
+    except MissingAnswerError:
+        return None
     except CalculatorInputError as error:
-        return None if error.key in STILL_TO_ASK else error_text(error, lang)
+        return error_text(error, lang)
     return None
 
 
