@@ -29,7 +29,7 @@ from bot.guidance.cost import (
     parse_refund_question,
     recognise_care,
 )
-from bot.guidance.enrolment import situations
+from bot.guidance.enrolment import recognise_situation, situations
 from bot.guidance.routing import FLOWS, Message, Plan, decide
 from bot.retrieval import Answer, get_retriever
 from bot.safety.urgency import is_urgent
@@ -37,10 +37,12 @@ from bot.text import fold
 from bot.understanding.phrasing import looks_like_question
 from bot.understanding.reading import (
     content_words,
+    describes_self,
     flow_request,
     is_cost_question,
     is_estimate_request,
     is_follow_up,
+    is_injection,
     is_refund_story,
     is_switch_request,
     on_topic,
@@ -88,7 +90,7 @@ async def knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     """The knowledge answer to ``text``, or None. A message that finds nothing on its own, or a short follow-up ("and
     for my kids?"), is also asked about what the conversation is about (``context_articles``); that reading wins when
     the message alone finds nothing, or finds less. Failing all, the closest passage (``closest_answer``)."""
-    if not text.strip():
+    if not text.strip() or is_injection(text):
         return None
     retriever = get_retriever()
     answer = await off_the_loop(retriever.answer, text, language)
@@ -121,7 +123,26 @@ async def knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
         closest = await closest_answer(retriever, query, language, topic=context.doc_id, on_topic_already=True)
         if closest is not None:
             break
+    if closest is None:
+        closest = await situation_answer(retriever, text, language)
     return closest
+
+
+async def situation_answer(retriever: Any, text: str, language: str) -> Any:
+    """For a statement in which users describe their situation, when nothing else answers it ("on est retraités
+    anglais, on vient d'acheter une maison dans le Lot"): the guide of that situation — its passage closest to the
+    message, or its opening — so that the statement is answered, and the checklist offered after it."""
+    if looks_like_question(text) or not describes_self(text):
+        return None
+    situation = recognise_situation(text)
+    doc_id = (situations().get(situation) or {}).get("article") if situation else None
+    guide = retriever.article(doc_id, language) if doc_id else None
+    if guide is None:
+        return None
+    closest = await closest_answer(retriever, f"{guide.title}: {text}", language, topic=doc_id, on_topic_already=True)
+    if closest is not None and closest.hit.doc_id == doc_id:
+        return closest
+    return Answer(confident=True, hit=guide, score=0.0)
 
 
 def refers_back(text: str) -> bool:
@@ -220,6 +241,7 @@ def read_message(tracker: Tracker, answer: Any, refund: Any) -> Message:
         estimate_complete=bool(fields.get("care")) and not missing,
         delete_request=latest_intent(tracker) == "delete_my_data"
         and (not text or bool(DELETE_WORDS.search(fold(text)))),
+        injection=is_injection(text),
         refund_question=refund is not None,
         active_loop=loop,
         offered_flow=tracker.get_slot("offered_flow"),

@@ -12,6 +12,7 @@ facts gathered by the action (actions/answer_first.py); docs/dialogue.md shows t
 | "delete my data", its button, ``/delete``       | -                                   | the confirmation question  |
 | "yes" / "no" right after an offer               | -                                   | the offered form / ok      |
 | urgent words or the emergency intent            | 15 / 112 first                      | the rest of this table     |
+| a prompt injection                              | what the assistant is for           | -                          |
 | an explicit language switch                     | "I'll continue in ..."              | -                          |
 | "I paid X and got Y back"                       | the refund explained                | -                          |
 | a bill with its price                           | the estimate, its assumptions said  | cost form: what changes it |
@@ -19,7 +20,7 @@ facts gathered by the action (actions/answer_first.py); docs/dialogue.md shows t
 | a care without a price the calculator can price | the estimate at the official tariff | -                          |
 | a flow request the knowledge base cannot answer | -                                   | that flow's form           |
 | greeting, thanks, goodbye, what can you do      | its response                        | -                          |
-| off-topic, prompt injection                     | what the assistant is for           | -                          |
+| off-topic                                       | what the assistant is for           | -                          |
 | unclear (NLU fallback, first time)              | "did you mean" buttons              | -                          |
 | anything else                                   | "I don't know" with the contacts    | -                          |
 
@@ -69,6 +70,7 @@ class Message:
     can_estimate: bool = False  # the calculator can estimate now (a price given, or the care's official tariff)
     estimate_complete: bool = False  # ... and no answer that would change the estimate is missing
     delete_request: bool = False  # asks to delete the conversation ("delete my data", its button)
+    injection: bool = False  # tries to set aside or show the assistant's instructions (a prompt injection)
     refund_question: bool = False  # "I paid X and got Y back: why?"
     active_loop: str | None = None
     offered_flow: str | None = None  # the flow offered by the previous reply, if the user has not answered yet
@@ -143,6 +145,9 @@ def decide(message: Message) -> Plan:
     if m.delete_request:
         return Plan(open_flow="delete")
     emergency = m.urgent or m.intent == "emergency"
+    if m.injection and not emergency:
+        # Never a knowledge answer read as a follow-up of the previous one, nor a form nobody asked for.
+        return Plan(response="utter_out_of_scope")
     if m.switch_request:
         return Plan(emergency_first=emergency, language_switched=True)
     if emergency and (m.knowledge_doc is None or m.knowledge_is_emergency) and not m.cost_question:
@@ -225,6 +230,8 @@ def _answer_to_offer(m: Message) -> Plan:
 
 def _inside_form(m: Message) -> Plan:
     emergency = m.urgent or m.intent == "emergency"
+    if m.injection and not emergency:
+        return Plan(response="utter_out_of_scope")
     if m.switch_request and not m.is_question:
         return Plan(emergency_first=emergency, language_switched=True)
     if m.intent == "emergency" and (m.knowledge_doc is None or m.knowledge_is_emergency):
