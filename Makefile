@@ -36,10 +36,16 @@ train: $(MODEL) ## Train the Rasa model if config.yml, domain.yml or data/ chang
 web: ## Build the web widget into web/dist (npm ci from web/package-lock.json; no CDN at run time)
 	@scripts/web_build.sh
 
-run: install index train web ## Start everything: action server, rasa server (REST, socket.io), web demo page; Ctrl-C stops all
+# What run and test need is built side by side (issue 18): the two environments install together, then the index
+# builds while the model trains and the widget builds. Each step still waits for what it needs (its prerequisites).
+PARALLEL := $(MAKE) --no-print-directory -j4
+
+run: ## Start everything: action server, rasa server (REST, socket.io), web demo page; Ctrl-C stops all
+	@$(PARALLEL) install index train web
 	@scripts/run.sh
 
-test: install $(LINT_VENV) index train web ## Run the whole test suite (lint and types first, unit, rasa-side, validation, stories, integration, web widget, scale-out)
+test: ## Run the whole test suite (lint and types first, unit, rasa-side, validation, stories, integration, web widget, scale-out)
+	@$(PARALLEL) install $(LINT_VENV) index train web
 	@scripts/test.sh
 
 lint: install $(LINT_VENV) web ## Linters and type checks: ruff, mypy (both sides), eslint (the first stage of make test)

@@ -89,7 +89,8 @@ def _bot_uttered_since_user(tracker: Tracker, response: str) -> bool:
 async def knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     """The knowledge answer to ``text``, or None. A message that finds nothing on its own, or a short follow-up ("and
     for my kids?"), is also asked about what the conversation is about (``context_articles``); that reading wins when
-    the message alone finds nothing, or finds less. Failing all, the closest passage (``closest_answer``)."""
+    the message alone finds nothing, or finds less. Failing all, the closest passage (``closest_answer``). A prompt
+    injection gets no knowledge answer."""
     if not text.strip() or is_injection(text):
         return None
     retriever = get_retriever()
@@ -312,7 +313,7 @@ class ActionAnswerFirst(Action):
             offer = OFFER_RESPONSES.get(plan.offer_flow or "")
             send_knowledge_answer(dispatcher, answer, offer=offer, closest=answer.closest)
             events.append(SlotSet("knowledge_topic", answer.hit.doc_id))
-        elif plan.offer_flow:
+        elif plan.offer_flow and not plan.unknown:
             dispatcher.utter_message(response=OFFER_RESPONSES[plan.offer_flow])
         if plan.clarify:
             ranking = (tracker.latest_message or {}).get("intent_ranking") or []
@@ -321,6 +322,8 @@ class ActionAnswerFirst(Action):
         if plan.unknown:
             dispatcher.utter_message(response="utter_knowledge_unknown")
             events.append(SlotSet("knowledge_topic", None))
+            if plan.offer_flow:
+                dispatcher.utter_message(response=OFFER_RESPONSES[plan.offer_flow])
         if plan.invalid_answer:
             requested = tracker.get_slot("requested_slot")
             dispatcher.utter_message(response=f"utter_{requested}_invalid" if requested else "utter_default")

@@ -38,7 +38,9 @@ _PRICE = re.compile(rf"(?:€|eur\b|euros?\b)\s*{_NUMBER}|{_NUMBER}\s*(?:€|eur
 _BARE_NUMBER = re.compile(rf"^\D*?{_NUMBER}\D*$")
 _PERCENT = re.compile(r"(\d{2,3})\s*(?:%|pour ?cent|percent)")
 _AGE = re.compile(
-    r"(?:\bi am|\bi'm|\bim|\baged?|\bj'ai|\bage de|\bil a|\belle a|\bhe is|\bshe is)\s+(\d{1,3})\b"
+    r"(?:\bi am|\bi'm|\bim|\baged?|\bj'ai|\bage de|\bil a|\belle a|\bhe is|\bshe is"
+    r"|\b(?:daughter|son|child|kid|baby|boy|girl|fille|fils|enfant|bebe) (?:is|a))\s+(\d{1,3})\b"
+    r"(?!\s*(?:months?|mois|weeks?|semaines?))"
     r"(?!\s*(?:[.,]\d|€|eur|euro|%|pour))|\b(\d{1,3})\s*(?:ans\b|years?\s*old\b|yo\b|-year-old\b|year-old\b)"
 )
 

@@ -19,6 +19,7 @@ facts gathered by the action (actions/answer_first.py); docs/dialogue.md shows t
 | anything the knowledge base answers confidently | the passage, with its source        | offer of the flow          |
 | a care without a price the calculator can price | the estimate at the official tariff | -                          |
 | a flow request the knowledge base cannot answer | -                                   | that flow's form           |
+|   (a question that only sounds like one)        | "I don't know" with the contacts    | offer of the flow          |
 | greeting, thanks, goodbye, what can you do      | its response                        | -                          |
 | off-topic                                       | what the assistant is for           | -                          |
 | unclear (NLU fallback, first time)              | "did you mean" buttons              | -                          |
@@ -155,8 +156,10 @@ def decide(message: Message) -> Plan:
     answer = _answer(m)
     if answer is not None:
         return Plan(emergency_first=emergency, **answer)
-    # Nothing to answer from: a flow the message asks for opens; the rest gets its fixed response or the truth.
-    flow = m.flow_request or (flow_of_intent if m.domain_words else None)
+    # Nothing to answer from: a flow the message asks for opens; the rest gets its fixed response or the truth. A
+    # question whose intent only sounds like a flow ("mon remboursement n'est jamais arrivé, ça peut venir d'où ?")
+    # is not a request for it: it gets "I don't know" with the contacts, and the flow is offered, not opened.
+    flow = m.flow_request or (flow_of_intent if m.domain_words and not m.is_question else None)
     if (m.cost_question or m.estimate_request) and m.care:
         flow = "cost"
     if flow:
@@ -175,7 +178,7 @@ def decide(message: Message) -> Plan:
         return Plan(response="utter_out_of_scope")
     if m.intent == "nlu_fallback" and not m.clarified_before:
         return Plan(clarify=True)
-    return Plan(unknown=True)
+    return Plan(unknown=True, offer_flow=flow_of_intent)
 
 
 def _answer(m: Message) -> _Parts | None:

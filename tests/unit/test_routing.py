@@ -267,6 +267,19 @@ def test_a_care_the_calculator_cannot_price_opens_the_cost_form():
     assert plan.open_flow == "cost"
 
 
+def test_a_question_that_only_sounds_like_a_flow_is_not_a_request_for_it():
+    """ "mon remboursement n'est jamais arrivé, ça peut venir d'où ?" (NLU: ask_cost) asked "Pour quel soin ?": a
+    question nothing answers gets "I don't know" with the contacts, and the flow is offered instead of opened."""
+    facts = {"is_question": True, "content_words": 7, "domain_words": True}
+    plan = ask("mon remboursement n'est jamais arrivé, ça peut venir d'où ?", "ask_cost", **facts)
+    assert plan == Plan(unknown=True, offer_flow="cost")
+    plan = ask("is the CPAM allowed to ask for my landlord's phone?", "start_enrolment", **facts)
+    assert plan == Plan(unknown=True, offer_flow="enrolment")
+    # Asked for in so many words, or said as a statement, the flow still opens.
+    assert ask("can you estimate my cost?", "ask_cost", **facts, flow_request="cost").open_flow == "cost"
+    assert ask("I need help with my file", "file_problem", content_words=4, domain_words=True).open_flow == "file"
+
+
 def test_a_refund_story_is_explained():
     assert ask(
         "My GP charged €30 and ameli paid me €19, why?", "ask_cost", refund_question=True, content_words=9
