@@ -51,9 +51,8 @@ ANSWER_READERS: dict[str, Callable[[str], Any]] = {
 }
 
 
-#: The NLU's entities that name a form field. The text's own reading wins; an entity is read with the field's own
-#: parser only when the text alone gave nothing (domain.yml maps no slot from an entity: a raw entity would
-#: overwrite the reading — "I went to a dermatologist, my GP sent me there" had the care "GP", not a specialist).
+#: The NLU's entities that name a form field, read with the field's own parser when the text alone gave nothing.
+#: (domain.yml still maps some slots from their entity, which Rasa applies after this action: see docs/dialogue.md.)
 ENTITY_READERS: dict[str, Callable[[str], Any]] = {
     "situation": recognise_situation,
     "nationality": recognise_nationality,
@@ -69,6 +68,29 @@ def entity_field(tracker: Tracker, slot: str) -> Any:
     return reader(value) if reader is not None and isinstance(value, str) and value.strip() else None
 
 
+#: The form fields a button sets with its payload's entities ('/inform{"nationality": "eu"}'), already normalised.
+BUTTON_FIELDS = (
+    "situation",
+    "nationality",
+    "time_in_france",
+    "file_status",
+    "file_since",
+    "care",
+    "price",
+    "mutuelle",
+    "medecin_traitant",
+)
+
+
+def _button_events(tracker: Tracker) -> list[dict[str, Any]]:
+    """A button's payload sets the fields it names (a typed message is read by the parsers instead)."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    if not text.startswith("/"):
+        return []
+    found = [(e.get("entity"), e.get("value")) for e in (tracker.latest_message or {}).get("entities") or []]
+    return [SlotSet(name, value) for name, value in found if name in BUTTON_FIELDS and value is not None]
+
+
 def _active_loop(tracker: Tracker) -> str | None:
     return (tracker.active_loop or {}).get("name")
 
@@ -79,7 +101,7 @@ def field_events(tracker: Tracker) -> list[dict[str, Any]]:
     forms they accept later; inside a form, see ``_in_form_events``."""
     intent, loop, text = latest_intent(tracker), _active_loop(tracker), latest_text(tracker)
     if not text:
-        return []
+        return _button_events(tracker)
     if loop:
         return _in_form_events(tracker, intent, loop, text)
     if intent in ("switch_language", "delete_my_data"):

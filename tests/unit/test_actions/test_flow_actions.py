@@ -65,6 +65,15 @@ async def test_the_texts_own_reading_wins_over_the_nlus_entity_which_only_fills_
     assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"nationality": "non_eu"}
 
 
+async def test_a_buttons_payload_sets_the_fields_it_names(dispatcher):
+    entities = [{"entity": "nationality", "value": "eu"}]
+    tracker = make_tracker('/inform{"nationality": "eu"}', "inform", entities=entities, active_loop="enrolment_form")
+    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"nationality": "eu"}
+    entities = [{"entity": "mutuelle", "value": "none"}]
+    tracker = make_tracker('/inform{"mutuelle": "none"}', "inform", entities=entities, active_loop="cost_form")
+    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"mutuelle": "none"}
+
+
 async def test_a_childs_age_is_read_from_the_way_parents_say_it(dispatcher):
     text = (
         "my daughter is 3, pediatric visit at the GP for 35€, how much does the CPAM pay back? we don't have a mutuelle"
