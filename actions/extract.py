@@ -17,10 +17,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_entity, latest_intent, latest_text
+from actions.common import latest_intent, latest_text
 from actions.language import language_events
 from bot.guidance.checklist import parse_residence, recognise_nationality
-from bot.guidance.cost import extract_cost_fields, parse_basket, parse_device_class, recognise_care
+from bot.guidance.cost import extract_cost_fields, parse_basket, parse_device_class
 from bot.guidance.enrolment import recognise_situation
 from bot.guidance.stalled_file import parse_since, recognise_status
 from bot.understanding.phrasing import looks_like_question
@@ -51,46 +51,6 @@ ANSWER_READERS: dict[str, Callable[[str], Any]] = {
 }
 
 
-#: The NLU's entities that name a form field, read with the field's own parser when the text alone gave nothing.
-#: (domain.yml still maps some slots from their entity, which Rasa applies after this action: see docs/dialogue.md.)
-ENTITY_READERS: dict[str, Callable[[str], Any]] = {
-    "situation": recognise_situation,
-    "nationality": recognise_nationality,
-    "file_status": recognise_status,
-    "care": recognise_care,
-}
-
-
-def entity_field(tracker: Tracker, slot: str) -> Any:
-    """The value of form field ``slot`` read from the NLU's entity of the same name, or None."""
-    value = latest_entity(tracker, slot)
-    reader = ENTITY_READERS.get(slot)
-    return reader(value) if reader is not None and isinstance(value, str) and value.strip() else None
-
-
-#: The form fields a button sets with its payload's entities ('/inform{"nationality": "eu"}'), already normalised.
-BUTTON_FIELDS = (
-    "situation",
-    "nationality",
-    "time_in_france",
-    "file_status",
-    "file_since",
-    "care",
-    "price",
-    "mutuelle",
-    "medecin_traitant",
-)
-
-
-def _button_events(tracker: Tracker) -> list[dict[str, Any]]:
-    """A button's payload sets the fields it names (a typed message is read by the parsers instead)."""
-    text = (tracker.latest_message or {}).get("text") or ""
-    if not text.startswith("/"):
-        return []
-    found = [(e.get("entity"), e.get("value")) for e in (tracker.latest_message or {}).get("entities") or []]
-    return [SlotSet(name, value) for name, value in found if name in BUTTON_FIELDS and value is not None]
-
-
 def _active_loop(tracker: Tracker) -> str | None:
     return (tracker.active_loop or {}).get("name")
 
@@ -101,7 +61,7 @@ def field_events(tracker: Tracker) -> list[dict[str, Any]]:
     forms they accept later; inside a form, see ``_in_form_events``."""
     intent, loop, text = latest_intent(tracker), _active_loop(tracker), latest_text(tracker)
     if not text:
-        return _button_events(tracker)
+        return []
     if loop:
         return _in_form_events(tracker, intent, loop, text)
     if intent in ("switch_language", "delete_my_data"):
@@ -116,13 +76,8 @@ def field_events(tracker: Tracker) -> list[dict[str, Any]]:
         "file_status": status,
         "file_since": parse_since(text) if about_file else None,
     }
-    for name in ("situation", "nationality", "file_status"):
-        if found[name] is None:
-            found[name] = entity_field(tracker, name)
     events = [SlotSet(name, value) for name, value in found.items() if value is not None]
     fields = extract_cost_fields(text)
-    if "care" not in fields and (care := entity_field(tracker, "care")) is not None:
-        fields["care"] = care
     if "care" in fields:
         # A new care: the price and age said for the previous one no longer hold.
         events += [SlotSet(name, fields.get(name)) for name in COST_SLOTS]
@@ -146,8 +101,6 @@ def _in_form_events(tracker: Tracker, intent: str | None, loop: str, text: str) 
     answers = intent in FLOW_INTENTS or (intent not in ALWAYS_INTERRUPT and not looks_like_question(text))
     if requested in ANSWER_READERS and answers and found.get(requested) is None:
         found[requested] = ANSWER_READERS[requested](text)
-        if found[requested] is None:
-            found[requested] = entity_field(tracker, requested)
     return [SlotSet(name, value) for name, value in found.items() if value is not None]
 
 

@@ -49,31 +49,6 @@ async def test_a_new_cost_question_forgets_the_previous_care_and_price(dispatche
     assert found == {"care": "dentist", "price": None, "age": None}  # the mutuelle is still the user's
 
 
-async def test_the_texts_own_reading_wins_over_the_nlus_entity_which_only_fills_what_the_text_did_not(dispatcher):
-    """ "I went to a dermatologist who charged 50 euros, my GP sent me there": the NLU marks "GP" as the care, which
-    was mapped to the slot after the reading and made the estimate a GP visit."""
-    gp = [{"entity": "care", "value": "GP", "start": 48, "end": 50}]
-    text = "I went to a dermatologist who charged 50 euros, my GP sent me there"
-    found = fields_of(await ActionReadMessage().run(dispatcher, make_tracker(text, "inform", entities=gp), {}))
-    assert found["care"] == "specialist" and found["price"] == "50" and found["medecin_traitant"] == "yes"
-    # A care word only the NLU knew is read with the care's own parser (normalised, as the calculator wants it).
-    tracker = make_tracker(
-        "et le machin chez le dentiste", "ask_cost", entities=[{"entity": "care", "value": "dentiste"}]
-    )
-    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {}))["care"] == "dentist"
-    tracker = make_tracker("blah", "inform", entities=[{"entity": "nationality", "value": "américaine"}])
-    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"nationality": "non_eu"}
-
-
-async def test_a_buttons_payload_sets_the_fields_it_names(dispatcher):
-    entities = [{"entity": "nationality", "value": "eu"}]
-    tracker = make_tracker('/inform{"nationality": "eu"}', "inform", entities=entities, active_loop="enrolment_form")
-    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"nationality": "eu"}
-    entities = [{"entity": "mutuelle", "value": "none"}]
-    tracker = make_tracker('/inform{"mutuelle": "none"}', "inform", entities=entities, active_loop="cost_form")
-    assert fields_of(await ActionReadMessage().run(dispatcher, tracker, {})) == {"mutuelle": "none"}
-
-
 async def test_a_childs_age_is_read_from_the_way_parents_say_it(dispatcher):
     text = (
         "my daughter is 3, pediatric visit at the GP for 35€, how much does the CPAM pay back? we don't have a mutuelle"
