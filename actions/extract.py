@@ -1,7 +1,8 @@
 """Reading every user message: its language and the form fields it gives, in one action-server call.
 
-`action_read_message` is the `custom` mapping of the language slots and of every form slot in domain.yml, so Rasa
-calls it once per user message (one call instead of one per mapping action: each call ships the whole conversation).
+`action_read_message` is the `custom` mapping of the language slots, the last slots of domain.yml, so Rasa calls it
+once per user message (one call instead of one per mapping action: each call ships the whole conversation), after
+every other slot mapping: its reading of the text wins over the NLU's raw entities (docs/dialogue.md).
 
 "How much will I get back for a €30 GP visit? I have a médecin traitant and no mutuelle" fills care, price,
 médecin traitant and mutuelle at once, so the forms only ask what is missing. Values are already normalised

@@ -120,6 +120,29 @@ def test_a_plain_no_after_a_cost_estimate_is_not_a_dead_end(servers, sender, lan
     not_said(replies, ("utter_default", language))
 
 
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "en",
+            "I went to a dermatologist, paid 50 euros, my GP sent me there. No mutuelle. How much do I get back?",
+        ),
+        (
+            "fr",
+            "Je suis allée chez une dermatologue, j'ai payé 50 euros, c'est mon médecin traitant qui m'a envoyée. "
+            "Pas de mutuelle. Combien on me rembourse ?",
+        ),
+    ],
+)
+def test_the_care_the_text_names_is_estimated_not_the_nlus_entity(servers, sender, language, message):
+    """The NLU also tags "GP" / "médecin traitant" as a care; Rasa's entity mapping used to overwrite the text's own
+    reading (the dermatologist) and the visit was estimated as a GP's. action_read_message's slots now come last."""
+    replies = servers.send(sender, message)
+    breakdown = next(r["custom"] for r in replies if (r.get("custom") or {}).get("type") == "cost_breakdown")
+    assert breakdown["care"] == "specialist" and breakdown["billed"] == 50.0
+    not_said(replies, ("utter_default", language))
+
+
 # 4. The answer is the section asked, and the neighbours are buttons. ---------------------------------------------
 @pytest.mark.parametrize(
     ("language", "message", "fact"),
