@@ -9,6 +9,7 @@ to that offer opens it (``offered_flow``). See docs/dialogue.md for the routing 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -36,6 +37,7 @@ from bot.safety.urgency import is_urgent
 from bot.text import fold
 from bot.understanding.phrasing import looks_like_question
 from bot.understanding.reading import (
+    challenges_previous,
     content_words,
     describes_self,
     flow_request,
@@ -87,6 +89,16 @@ def _bot_uttered_since_user(tracker: Tracker, response: str) -> bool:
 
 
 async def knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
+    """The knowledge answer to ``text`` (``_knowledge_answer``), or None; a follow-up is not answered with the very
+    passage just shown when another passage of its article fits the follow-up better (``_not_a_repeat``)."""
+    answer = await _knowledge_answer(tracker, text, language)
+    if answer is None or answer.hit is None:
+        return answer
+    follow_up = len(text.split()) <= FOLLOW_UP_WORDS and (is_follow_up(text) or refers_back(text))
+    return await _not_a_repeat(get_retriever(), tracker, answer, text, language, follow_up)
+
+
+async def _knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     """The knowledge answer to ``text``, or None. A message that finds nothing on its own, or a short follow-up ("and
     for my kids?"), is also asked about what the conversation is about (``context_articles``); that reading wins when
     the message alone finds nothing, or finds less. Failing all, the closest passage (``closest_answer``). A prompt
@@ -144,6 +156,38 @@ async def situation_answer(retriever: Any, text: str, language: str) -> Any:
     if closest is not None and closest.hit.doc_id == doc_id:
         return closest
     return Answer(confident=True, hit=guide, score=0.0)
+
+
+async def _not_a_repeat(
+    retriever: Any, tracker: Tracker, answer: Any, text: str, language: str, follow_up: bool
+) -> Any:
+    """A follow-up answered with the very passage the previous reply showed ("is there a deadline?" after the
+    feuille de soins, read with its previous question) gets instead the passage of that article the follow-up
+    *alone* ranks first ("The 2-year time limit"); when that is the same passage, the answer stays as it is.
+    Measured end to end in docs/dialogue.md ("Follow-ups that repeat the passage just shown")."""
+    shown = shown_passage(tracker)
+    if not follow_up or answer.hit is None or shown != answer.hit.id or challenges_previous(text):
+        return answer
+    other = await off_the_loop(retriever.best_in_article, text, language, answer.hit.doc_id)
+    if other is None or other.id == shown:
+        return answer
+    return replace(answer, hit=other, linked=retriever.linked(other))
+
+
+def shown_passage(tracker: Tracker) -> str | None:
+    """The id of the passage the bot's reply to the previous user message showed (its citation), if any."""
+    seen_user = False
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and kind == "bot":
+            custom = ((event.get("data") or {}).get("custom")) or {}
+            if isinstance(custom, dict) and custom.get("type") == "citation":
+                return str(custom.get("id") or "") or None
+    return None
 
 
 def refers_back(text: str) -> bool:

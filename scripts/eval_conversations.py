@@ -162,6 +162,7 @@ _FR_STOP = frozenset(
     """le la les est sont vous votre vos un une des du de pour avec dans sur et ou si quand qui pas ne ce cette ces
     être au aux par en il elle ils peut faut sans très plus leur je j'ai nous votre d'accord puis-je autre""".split()
 )
+_FENCED = re.compile(r"```.*?(?:```|$)", re.DOTALL)
 _URL = re.compile(r"https?://\S+|\b[\w.-]+\.(?:fr|gouv\.fr|eu|com|org)\S*", re.IGNORECASE)
 
 
@@ -182,8 +183,10 @@ def reply_language(text: str) -> str | None:
 
     The project's own ``bot.understanding.language.identify`` when importable (its statistical part needs lingua,
     which only the action environment has: without it, the grammar-word rule still decides most replies), else a
-    stop-word vote.
+    stop-word vote. A fenced block is set aside too: the letters to copy are in French on purpose, whatever the
+    language of the reply around them.
     """
+    text = _FENCED.sub(" ", text)
     text = _URL.sub(" ", re.sub(r"[*_`#>\[\]()]", " ", text))
     try:
         from bot.understanding.language import identify

@@ -423,12 +423,25 @@ class Retriever:
                 continue
             seen.add(passage.doc_id)
             related.append(Hit.from_passage(passage, score))
-        linked = tuple(
+        return Answer(True, hit, tuple(related), other_language, hit.score, self.linked(hit))
+
+    def linked(self, hit: Hit) -> tuple[Hit, ...]:
+        """The opening passage of each other article the text of ``hit`` links to, in its language."""
+        return tuple(
             found
             for found in (self.article(doc_id, hit.lang) for doc_id in linked_documents(hit.text))
             if found is not None and found.doc_id != hit.doc_id
         )
-        return Answer(True, hit, tuple(related), other_language, hit.score, linked)
+
+    def best_in_article(self, query: str, lang: str, doc_id: str, exclude: str | None = None) -> Hit | None:
+        """The passage of article ``doc_id`` (in ``lang``) that ``query`` ranks first, other than passage
+        ``exclude``; None when the article has no other passage. Scored as a follow-up of that article (its topic
+        boost), but among its own passages only: "is there a deadline?" right after the feuille de soins."""
+        for row, score in self.rank(query, lang, topic=doc_id):
+            passage = self.passages[row]
+            if passage.doc_id == doc_id and passage.id != exclude:
+                return Hit.from_passage(passage, score)
+        return None
 
     def article(self, doc_id: str, lang: str) -> Hit | None:
         """The opening passage of article ``doc_id`` in ``lang``, None when there is no such article."""

@@ -46,6 +46,9 @@ _SPEAKER = pattern("reading", "speaker")
 #: mes enfants ?").
 _FOLLOW_UP = pattern("reading", "follow_up")
 
+#: A message that doubts or checks the previous answer ("I thought it was 70?", "c'était pas 70 % avant ?").
+_CHALLENGE = pattern("reading", "challenge")
+
 #: The user describing themselves ("I'm a British retiree", "on est retraités", "we just moved to Lyon").
 _SELF_DESCRIPTION = pattern("reading", "self_description")
 
@@ -136,6 +139,13 @@ def describes_self(text: str) -> bool:
     anglais", "we just moved to Lyon")."""
     folded = fold(text or "")
     return bool(folded) and _SELF_DESCRIPTION.search(folded) is not None
+
+
+def challenges_previous(text: str) -> bool:
+    """A message that doubts or checks the previous answer ("I thought it was 70?", "t'es sûr ?"): it is about
+    the passage just shown."""
+    folded = fold(text or "")
+    return bool(folded) and _CHALLENGE.search(folded) is not None
 
 
 def is_follow_up(text: str) -> bool:

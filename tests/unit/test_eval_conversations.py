@@ -278,6 +278,10 @@ def test_reply_language():
     assert ev._vote("Sure, I'll continue in English.") == "en"
     assert ev._vote("You're welcome! Anything else?") == "en"
     assert ev._vote("Carte Vitale") is None
+    # The French letter to copy, inside an English reply, is the letter, not the reply's language
+    letter = "```text\nMadame, Monsieur,\nJe vous ai adressé le dossier de demande, et je n'ai pas de réponse.\n```"
+    assert ev.reply_language(f"**Letter template: chasing your file**\n{letter}\nSend it by registered post.") == "en"
+    assert ev.reply_language(letter) is None
 
 
 def test_servers_started_with_the_harness(monkeypatch, tmp_path):

@@ -7,6 +7,7 @@ import pytest
 
 from bot.guidance.routing import Message, Plan, decide, flow_of_article
 from bot.understanding.reading import (
+    challenges_previous,
     describes_self,
     flow_request,
     is_cost_question,
@@ -421,6 +422,15 @@ def test_flow_requests_cost_questions_refunds_and_follow_ups():
     assert is_follow_up("how much does one cost per month?")
     assert is_follow_up("et pour mes enfants ?")
     assert not is_follow_up("How do I get a Carte Vitale after moving from Spain to Lyon with my family?")
+    for doubt in (
+        "I thought it was 70?",
+        "c'était pas 70 % avant ?",
+        "are you sure?",
+        "mais je croyais que c'était gratuit",
+    ):
+        assert challenges_previous(doubt), doubt
+    for question in ("is there a deadline?", "what is it really for?", "et pour mes enfants ?"):
+        assert not challenges_previous(question), question
 
 
 def test_a_long_message_the_nlu_took_for_small_talk_is_not_answered_with_small_talk():

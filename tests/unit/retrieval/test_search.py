@@ -135,3 +135,17 @@ def test_other_language_never_answers_for_an_article_that_has_a_twin(retriever):
     assert strict.search("Puis-je changer de médecin traitant ?", "en", k=1)[0].doc_id == "medecin-traitant"
     # Only the English-only article may stand in (it has no French twin); the médecin traitant passages may not.
     assert not answer.confident or (answer.other_language and answer.hit.doc_id == "ehic")
+
+
+def test_best_in_article_ranks_only_that_articles_passages(retriever):
+    """What a follow-up that would repeat the passage just shown gets instead (actions/answer_first.py)."""
+    shown = "carte-vitale#ordering-your-card"
+    found = retriever.best_in_article("and if I move house?", "en", "carte-vitale", exclude=shown)
+    assert found is not None and found.doc_id == "carte-vitale" and found.lang == "en" and found.id != shown
+    best = retriever.best_in_article("how do I order the card?", "en", "carte-vitale")
+    assert best is not None and best.id == shown
+    assert retriever.best_in_article("and if I move house?", "en", "no-such-article") is None
+    # The EHIC article has one passage: once it is excluded there is nothing else to give.
+    (ehic,) = [p.id for p in retriever.passages if (p.doc_id, p.lang) == ("ehic", "en")]
+    assert retriever.best_in_article("the card", "en", "ehic").id == ehic
+    assert retriever.best_in_article("the card", "en", "ehic", exclude=ehic) is None

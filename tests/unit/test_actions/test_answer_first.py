@@ -427,3 +427,52 @@ def test_what_refers_back_is_short_and_leans_on_the_previous_answer_or_names_not
     assert not answer_first.refers_back("How do I order a European health insurance card for my trip?")
     long_follow_up = "and what about the kids, they are 3 and 5 and go to school here, do they need a separate card"
     assert not answer_first.refers_back(long_follow_up)
+
+
+async def test_a_follow_up_that_would_repeat_the_passage_just_shown_gets_the_section_it_asks_for(
+    dispatcher, use_retriever
+):
+    """ "is there a deadline?" after the feuille de soins was answered, read with its previous question, by the
+    very section just shown; the section of that article the follow-up alone ranks first (the 2-year limit) is
+    sent instead. A message that doubts the answer ("I thought it was 70?") stays on it, and so does a follow-up
+    when no other section of the article fits."""
+    shown = hit("feuille-de-soins")
+    deadline = Hit(**{**shown.to_dict(), "id": "feuille-de-soins#the-2-year-time-limit", "text": "You have 2 years."})
+    fake = use_retriever(Answer(True, shown, score=0.9))
+    other: list[Hit | None] = [deadline]
+    looked: list[tuple] = []
+
+    def best_in_article(query, lang, doc_id, exclude=None):
+        looked.append((query, doc_id))
+        return other[0]
+
+    fake.best_in_article = best_in_article
+    fake.linked = lambda found: ()
+
+    async def reply_to(text: str, shown_id: str | None = shown.id) -> str:
+        sent = CollectingDispatcher()
+        tracker = make_tracker(
+            text, intent="ask_knowledge", slots={"language": "en", "knowledge_topic": "feuille-de-soins"}
+        )
+        citation = {"custom": {"type": "citation", "id": shown_id}} if shown_id else {}
+        tracker.events = [
+            {"event": "user", "text": "the doctor gave me a paper feuille de soins, what do I do with it"},
+            {"event": "bot", "text": "…", "data": {}},
+            {"event": "bot", "text": None, "data": citation},
+            {"event": "user", "text": text},
+        ]
+        await answer_first.ActionAnswerFirst().run(sent, tracker, {})
+        return next(m["passage"] for m in sent.messages if m.get("response") == "utter_knowledge_answer")
+
+    assert await reply_to("is there a deadline?") == "You have 2 years."
+    assert looked[-1] == ("is there a deadline?", "feuille-de-soins")
+    looked.clear()
+    assert await reply_to("I thought it was 70?") == "Passage about feuille-de-soins." and looked == []
+    # Not a repeat: the previous reply showed another passage, or none.
+    assert await reply_to("is there a deadline?", shown_id="carte-vitale#section") == "Passage about feuille-de-soins."
+    assert await reply_to("is there a deadline?", shown_id=None) == "Passage about feuille-de-soins."
+    # A question that stands on its own is answered as it is, even by the same passage.
+    standalone = "How do I fill in a paper feuille de soins and where do I send it for a refund?"
+    assert await reply_to(standalone) == "Passage about feuille-de-soins."
+    other[0] = None  # no other section of the article: the same passage again rather than nothing
+    assert await reply_to("is there a deadline?") == "Passage about feuille-de-soins."
