@@ -131,7 +131,9 @@ async def _knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     closest = await closest_answer(retriever, text, language)
     # A follow-up is about what the conversation is about, even without a word of health insurance of its own
     # ("et qui ne le paie pas ?" after the forfait journalier): its closest passage is looked for there too.
-    for context in contexts if closest is None and leaning else ():
+    # So is a question about health insurance asked once the user has described their situation ("how do I get
+    # health insurance here?" after "I just arrived in Toulouse for an exchange semester").
+    for context in contexts if closest is None and (leaning or on_topic(text)) else ():
         query = f"{context.title}: {text}"
         closest = await closest_answer(retriever, query, language, topic=context.doc_id, on_topic_already=True)
         if closest is not None:

@@ -36,13 +36,17 @@ from bot.settings import get_settings
         ("I'm a British pensioner", "retiree"),
         ("retraité britannique", "retiree"),
         ("retired British, I have an S1 from the UK", "eu_s1"),
+        ("I just arrived in Toulouse for an exchange semester", "student"),
+        ("je suis en semestre d'échange à Lyon", "student"),
+        ("je fais ma thèse à Grenoble", "student"),
+        ("I'm doing a master's in Lyon", "student"),
     ],
 )
 def test_situations_are_recognised_in_both_languages(text, expected):
     assert recognise_situation(text) == expected
 
 
-@pytest.mark.parametrize("text", ["I am a wizard", "", None, "blue"])
+@pytest.mark.parametrize("text", ["I am a wizard", "", None, "blue", "these are my documents", "my master said no"])
 def test_unknown_situations_are_not_guessed(text):
     assert recognise_situation(text) is None
 

@@ -476,3 +476,37 @@ async def test_a_follow_up_that_would_repeat_the_passage_just_shown_gets_the_sec
     assert await reply_to(standalone) == "Passage about feuille-de-soins."
     other[0] = None  # no other section of the article: the same passage again rather than nothing
     assert await reply_to("is there a deadline?") == "Passage about feuille-de-soins."
+
+
+async def test_a_question_after_a_situation_statement_gets_the_closest_passage_of_that_situations_guide(
+    dispatcher, use_retriever
+):
+    """ "how do I get health insurance here?" after "I just arrived in Toulouse for an exchange semester": alone it
+    finds nothing sure enough; read in the light of the students' guide it gets that guide's closest passage. A
+    message with no word of health insurance, and no follow-up, is not read that way."""
+    fake = use_retriever(Answer(False, None, score=0.5))
+    guide = hit("enrol-student")
+    fake.threshold = lambda lang: 0.77
+    searched: list[tuple[str, str | None]] = []
+
+    def search(query, lang=None, k=5, method="hybrid", topic=None):
+        searched.append((query, topic))
+        score = 0.74 if topic == "enrol-student" else 0.3
+        return [Hit(**{**guide.to_dict(), "score": score, "questions": tuple(guide.questions)})]
+
+    fake.search = search
+    tracker = make_tracker(
+        "how do I get health insurance here?", intent="ask_knowledge", slots={"language": "en", "situation": "student"}
+    )
+    events = await answer_first.ActionAnswerFirst().run(dispatcher, tracker, {})
+    assert responses(dispatcher)[:2] == ["utter_knowledge_closest", "utter_knowledge_answer"]
+    assert ("Enrol-Student: how do I get health insurance here?", "enrol-student") in searched
+    assert slots_of(events)["knowledge_topic"] == "enrol-student"
+    searched.clear()
+    other = CollectingDispatcher()
+    tracker = make_tracker(
+        "what time is the match tonight", intent="out_of_scope", slots={"language": "en", "situation": "student"}
+    )
+    await answer_first.ActionAnswerFirst().run(other, tracker, {})
+    assert "utter_knowledge_answer" not in responses(other)
+    assert not any(topic == "enrol-student" for _, topic in searched)
