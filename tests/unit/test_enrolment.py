@@ -40,13 +40,28 @@ from bot.settings import get_settings
         ("je suis en semestre d'échange à Lyon", "student"),
         ("je fais ma thèse à Grenoble", "student"),
         ("I'm doing a master's in Lyon", "student"),
+        ("I'm European, do I need to enrol?", "eu_citizen"),
+        ("je suis européenne et je viens d'arriver", "eu_citizen"),
     ],
 )
 def test_situations_are_recognised_in_both_languages(text, expected):
     assert recognise_situation(text) == expected
 
 
-@pytest.mark.parametrize("text", ["I am a wizard", "", None, "blue", "these are my documents", "my master said no"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I am a wizard",
+        "",
+        None,
+        "blue",
+        "these are my documents",
+        "my master said no",
+        # The European health card is not a nationality: "going to Italy, how do I get the european health card"
+        "going to italy for a week in july, how do I get the european health card",
+        "je pars en Espagne, comment avoir la carte européenne",
+    ],
+)
 def test_unknown_situations_are_not_guessed(text):
     assert recognise_situation(text) is None
 
