@@ -88,45 +88,63 @@ def _find(rows: list[dict], bot: str, scenario: str) -> dict | None:
     return next((r for r in rows if r["bot"] == bot and r["scenario"] == scenario), None)
 
 
+#: Issue 18's acceptance: (label, scenario, key, sign, bound) — ratios ours / reference in the same run; a bound of
+#: None is reported without a target.
+RATIO_TARGETS = [
+    ("1 user p50 latency", "1 user", "p50_ms", "≤", 1.0),
+    ("20 users throughput", "20 users", "throughput", "≥", 1.5),
+    ("20 users p95 latency", "20 users", "p95_ms", "≤", 0.8),
+    ("100-turn conversations, 20 users: throughput", "20 users, 100 turns", "throughput", "≥", 1.0),
+    ("100-turn conversations, 20 users: p95 latency (reported)", "20 users, 100 turns", "p95_ms", None, None),
+]
+#: Training at most this many times the reference's training time, in the same run.
+TRAINING_RATIO = 1.5
+#: Both of our servers together, peak resident set during the 20-user load, at most this many MB.
+MEMORY_MB = 1600
+
+
+def _check(label: str, key: str, ours: float, ref: float | None, sign: str | None, bound: float | None) -> dict:
+    ratio = ours / ref if ref else None
+    value = ours if ratio is None else ratio
+    met = None if bound is None else (value <= bound if sign == "≤" else value >= bound)
+    target = "—" if bound is None else (f"{sign} {bound}" if ref else f"{sign} {bound:g} MB")
+    return {"label": label, "key": key, "ours": ours, "reference": ref, "ratio": ratio, "target": target, "met": met}
+
+
 def targets(results: dict) -> list[dict]:
-    """The issue's targets, as ratios ours / reference measured in the same run."""
-    checks = [
-        ("1 user p50 latency", "1 user", "p50_ms", "≤", 1.2),
-        ("20 users throughput", "20 users", "throughput", "≥", 1.5),
-        ("20 users p95 latency", "20 users", "p95_ms", "≤", 1.0),
-        ("100-turn conversations, 20 users: throughput (reported)", "20 users, 100 turns", "throughput", None, None),
-        ("100-turn conversations, 20 users: p95 latency (reported)", "20 users, 100 turns", "p95_ms", None, None),
-    ]
+    """The issue's targets, as ratios ours / reference measured in the same run (and the memory bound)."""
     out = []
-    for label, scenario, key, sign, bound in checks:
+    for label, scenario, key, sign, bound in RATIO_TARGETS:
         ours, ref = _find(results["rows"], "ours", scenario), _find(results["rows"], "reference", scenario)
-        if not ours or not ref or not ref[key]:
-            continue
-        ratio = ours[key] / ref[key]
-        met = None if bound is None else (ratio <= bound if sign == "≤" else ratio >= bound)
-        out.append(
-            {
-                "label": label,
-                "key": key,
-                "ours": ours[key],
-                "reference": ref[key],
-                "ratio": ratio,
-                "target": "—" if bound is None else f"{sign} {bound}",
-                "met": met,
-            }
-        )
+        if ours and ref and ref[key]:
+            out.append(_check(label, key, ours[key], ref[key], sign, bound))
+    builds = results.get("builds") or {}
+    if builds.get("ours train") and builds.get("reference train"):
+        label = "training (`rasa train --force`)"
+        out.append(_check(label, "seconds", builds["ours train"], builds["reference train"], "≤", TRAINING_RATIO))
+    ours_20 = _find(results["rows"], "ours", "20 users")
+    if ours_20 and ours_20.get("rss_rasa_mb") is not None:
+        both = ours_20["rss_rasa_mb"] + ours_20.get("rss_actions_mb", 0.0)
+        out.append(_check("both servers' peak resident memory, 20-user load", "mb", both, None, "≤", MEMORY_MB))
     return out
 
 
-def _value(key: str, value: float) -> str:
-    return f"{value:.1f} msg/s" if key == "throughput" else f"{value:.0f} ms"
+def _value(key: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    units = {"throughput": f"{value:.1f} msg/s", "seconds": f"{value:.0f} s", "mb": f"{value:.0f} MB"}
+    return units.get(key, f"{value:.0f} ms")
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
 
 
 def target_lines(results: dict) -> list[str]:
     verdict = {None: "", True: "MET", False: "NOT MET"}
     return [
         f"{t['label']}: ours {_value(t['key'], t['ours'])}, reference {_value(t['key'], t['reference'])}, "
-        f"ratio {t['ratio']:.2f} (target {t['target']}) {verdict[t['met']]}"
+        f"ratio {_ratio(t['ratio'])} (target {t['target']}) {verdict[t['met']]}"
         for t in targets(results)
     ]
 
@@ -157,7 +175,7 @@ def markdown(results: dict, scenarios: list) -> str:
         lines.append("- Other processes using the CPU at start: " + "; ".join(f"`{p}`" for p in m["busy_at_start"]))
     lines += [
         "",
-        "## Targets (ours ÷ reference, same run)",
+        "## Targets (issue 18: ours ÷ reference, same run; memory in MB)",
         "",
         "| Measure | Ours | Reference | Ratio | Target | Met |",
         "|---|---:|---:|---:|---:|---|",
@@ -166,7 +184,7 @@ def markdown(results: dict, scenarios: list) -> str:
         met = "—" if t["met"] is None else "yes" if t["met"] else "**no**"
         lines.append(
             f"| {t['label']} | {_value(t['key'], t['ours'])} | {_value(t['key'], t['reference'])} | "
-            f"{t['ratio']:.2f} | {t['target']} | {met} |"
+            f"{_ratio(t['ratio'])} | {t['target']} | {met} |"
         )
     lines += [
         "",
