@@ -92,10 +92,9 @@ async def knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     """The knowledge answer to ``text`` (``_knowledge_answer``), or None; a follow-up is not answered with the very
     passage just shown when another passage of its article fits the follow-up better (``_not_a_repeat``)."""
     answer = await _knowledge_answer(tracker, text, language)
-    if answer is None or answer.hit is None:
+    if answer is None or answer.hit is None or not refers_back(text):
         return answer
-    follow_up = len(text.split()) <= FOLLOW_UP_WORDS and (is_follow_up(text) or refers_back(text))
-    return await _not_a_repeat(get_retriever(), tracker, answer, text, language, follow_up)
+    return await _not_a_repeat(get_retriever(), tracker, answer, text, language)
 
 
 async def _knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
@@ -160,15 +159,13 @@ async def situation_answer(retriever: Any, text: str, language: str) -> Any:
     return Answer(confident=True, hit=guide, score=0.0)
 
 
-async def _not_a_repeat(
-    retriever: Any, tracker: Tracker, answer: Any, text: str, language: str, follow_up: bool
-) -> Any:
+async def _not_a_repeat(retriever: Any, tracker: Tracker, answer: Any, text: str, language: str) -> Any:
     """A follow-up answered with the very passage the previous reply showed ("is there a deadline?" after the
     feuille de soins, read with its previous question) gets instead the passage of that article the follow-up
     *alone* ranks first ("The 2-year time limit"); when that is the same passage, the answer stays as it is.
     Measured end to end in docs/dialogue.md ("Follow-ups that repeat the passage just shown")."""
     shown = shown_passage(tracker)
-    if not follow_up or answer.hit is None or shown != answer.hit.id or challenges_previous(text):
+    if shown != answer.hit.id or challenges_previous(text):
         return answer
     other = await off_the_loop(retriever.best_in_article, text, language, answer.hit.doc_id)
     if other is None or other.id == shown:

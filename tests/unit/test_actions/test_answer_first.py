@@ -48,6 +48,22 @@ class FakeRetriever:
         return []
 
 
+def closest_only_on_topic(fake: FakeRetriever, doc_id: str, score: float, threshold: float) -> list[tuple]:
+    """Make ``fake.search`` find a passage of ``doc_id`` at ``score`` (just under ``threshold``) when asked with that
+    article as topic, and far below otherwise; returns the (query, topic) searches, filled as they are made."""
+    passage = hit(doc_id)
+    fake.threshold = lambda lang: threshold
+    searched: list[tuple[str, str | None]] = []
+
+    def search(query, lang=None, k=5, method="hybrid", topic=None):
+        searched.append((query, topic))
+        found = score if topic == doc_id else 0.3
+        return [Hit(**{**passage.to_dict(), "score": found, "questions": tuple(passage.questions)})]
+
+    fake.search = search
+    return searched
+
+
 @pytest.fixture
 def use_retriever(monkeypatch):
     def install(answer: Answer) -> FakeRetriever:
@@ -324,16 +340,7 @@ async def test_a_follow_up_without_health_words_gets_the_closest_passage_of_the_
     """ "et qui ne le paie pas ?" after the forfait journalier has no word of health insurance of its own: it is not
     out of scope, its closest passage is looked for in the article the conversation is about."""
     fake = use_retriever(Answer(False, None, score=0.5))
-    exempt = hit("hospital-costs")
-    fake.threshold = lambda lang: 0.875
-    searched: list[tuple[str, str | None]] = []
-
-    def search(query, lang=None, k=5, method="hybrid", topic=None):
-        searched.append((query, topic))
-        score = 0.85 if topic == "hospital-costs" else 0.3
-        return [Hit(**{**exempt.to_dict(), "score": score, "questions": tuple(exempt.questions)})]
-
-    fake.search = search
+    searched = closest_only_on_topic(fake, "hospital-costs", score=0.85, threshold=0.875)
     slots = {"language": "fr", "knowledge_topic": "hospital-costs"}
     tracker = make_tracker("et qui ne le paie pas ?", intent="out_of_scope", slots=slots)
     await answer_first.ActionAnswerFirst().run(dispatcher, tracker, {})
@@ -485,16 +492,7 @@ async def test_a_question_after_a_situation_statement_gets_the_closest_passage_o
     finds nothing sure enough; read in the light of the students' guide it gets that guide's closest passage. A
     message with no word of health insurance, and no follow-up, is not read that way."""
     fake = use_retriever(Answer(False, None, score=0.5))
-    guide = hit("enrol-student")
-    fake.threshold = lambda lang: 0.77
-    searched: list[tuple[str, str | None]] = []
-
-    def search(query, lang=None, k=5, method="hybrid", topic=None):
-        searched.append((query, topic))
-        score = 0.74 if topic == "enrol-student" else 0.3
-        return [Hit(**{**guide.to_dict(), "score": score, "questions": tuple(guide.questions)})]
-
-    fake.search = search
+    searched = closest_only_on_topic(fake, "enrol-student", score=0.74, threshold=0.77)
     tracker = make_tracker(
         "how do I get health insurance here?", intent="ask_knowledge", slots={"language": "en", "situation": "student"}
     )
