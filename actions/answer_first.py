@@ -59,6 +59,9 @@ FOLLOW_UP_WORDS = 12
 #: will they charge me?" after "I went to the urgences, I wasn't admitted"); that reading wins when it scores this
 #: much above the message alone. Measured in docs/dialogue.md ("Follow-ups read with the previous question").
 CONTEXT_MARGIN = 0.06
+#: How far ahead of the passage just shown the follow-up alone must rank another passage of its article for that one
+#: to be sent instead of a repeat (``_not_a_repeat``).
+REPEAT_MARGIN = 0.02
 #: "Delete my data" in so many words (the NLU also reads injection attempts as delete_my_data).
 DELETE_WORDS = re.compile(
     r"\b(delete|erase|remove|wipe|forget|clear|supprim\w*|effac\w*|oubli\w*)\b.*\b(data|conversation|chat|history|"
@@ -110,18 +113,25 @@ async def _knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     # A message that finds nothing on its own, or a short one that leans on the previous answer, is asked again
     # about what the conversation is about (the previous answer's article, the user's situation).
     leaning = len(text.split()) <= FOLLOW_UP_WORDS and is_follow_up(text)
+    topic = tracker.get_slot("knowledge_topic")
     previous = previous_question(tracker) if refers_back(text) else None
     if previous:
         in_context = await off_the_loop(retriever.answer, f"{previous} {text}", language)
+        # A follow-up that stays in the article the conversation is about needs no margin: "and who is exempt from
+        # paying that?" after the forfait journalier is about it, whatever other article the words alone find.
+        margin = 0.0 if leaning and in_context.hit is not None and in_context.hit.doc_id == topic else CONTEXT_MARGIN
         if (
             in_context.confident
             and in_context.hit is not None
-            and (not plain_confident or in_context.score >= answer.score + CONTEXT_MARGIN)
+            and (not plain_confident or in_context.score >= answer.score + margin)
         ):
             return in_context
     contexts = context_articles(tracker, language) if (not plain_confident or leaning) else []
     for context in contexts:
-        again = await off_the_loop(retriever.answer, f"{context.title}: {text}", language, topic=context.doc_id)
+        # A message that finds nothing by itself is read after the very section just shown ("and for a 10 year
+        # old?" after the glasses); one that does, after the article's title only, which leans on it less.
+        label = context.title if plain_confident else context_label(context, tracker)
+        again = await off_the_loop(retriever.answer, f"{label}: {text}", language, topic=context.doc_id)
         if again.confident and again.hit is not None and (not plain_confident or again.score >= answer.score):
             answer, plain_confident = again, True
             break
@@ -133,7 +143,7 @@ async def _knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     # So is a question about health insurance asked once the user has described their situation ("how do I get
     # health insurance here?" after "I just arrived in Toulouse for an exchange semester").
     for context in contexts if closest is None and (leaning or on_topic(text)) else ():
-        query = f"{context.title}: {text}"
+        query = f"{context_label(context, tracker)}: {text}"
         closest = await closest_answer(retriever, query, language, topic=context.doc_id, on_topic_already=True)
         if closest is not None:
             break
@@ -162,13 +172,18 @@ async def situation_answer(retriever: Any, text: str, language: str) -> Any:
 async def _not_a_repeat(retriever: Any, tracker: Tracker, answer: Any, text: str, language: str) -> Any:
     """A follow-up answered with the very passage the previous reply showed ("is there a deadline?" after the
     feuille de soins, read with its previous question) gets instead the passage of that article the follow-up
-    *alone* ranks first ("The 2-year time limit"); when that is the same passage, the answer stays as it is.
-    Measured end to end in docs/dialogue.md ("Follow-ups that repeat the passage just shown")."""
+    *alone* ranks first ("The 2-year time limit"), when it ranks it REPEAT_MARGIN above the passage shown; else the
+    answer stays as it is. Measured end to end in docs/dialogue.md ("Follow-ups that repeat the passage just
+    shown")."""
     shown = shown_passage(tracker)
     if shown != answer.hit.id or challenges_previous(text):
         return answer
-    other = await off_the_loop(retriever.best_in_article, text, language, answer.hit.doc_id)
-    if other is None or other.id == shown:
+    ranked = await off_the_loop(retriever.in_article, text, language, answer.hit.doc_id)
+    other = ranked[0] if ranked else None
+    # The follow-up alone must put that other passage clearly ahead of the one shown ("is there a deadline?"); on
+    # a near tie ("je dois payer la nouvelle carte ?" after the lost card) the passage shown answers it.
+    shown_score = next((hit.score for hit in ranked if hit.id == shown), 0.0)
+    if other is None or other.id == shown or other.score < shown_score + REPEAT_MARGIN:
         return answer
     return replace(answer, hit=other, linked=retriever.linked(other))
 
@@ -230,16 +245,27 @@ def context_articles(tracker: Tracker, language: str) -> list[Any]:
     """What a short message may lean on: the article of the previous answer, then the guide of the situation the
     user described ("je suis graphiste freelance" ... "mes cotisations je les paie à qui ?")."""
     retriever = get_retriever()
-    doc_ids = [tracker.get_slot("knowledge_topic")]
+    topic = tracker.get_slot("knowledge_topic")
+    doc_ids = [topic]
     situation = tracker.get_slot("situation")
     if situation in situations():
         doc_ids.append(situations()[situation].get("article"))
+    shown = shown_passage(tracker)
     found = []
     for doc_id in dict.fromkeys(d for d in doc_ids if d):
-        article = retriever.article(doc_id, language)
-        if article is not None:
-            found.append(article)
+        # The previous answer's own section, when the reply showed one of that article: "and for a 10 year old?"
+        # after the glasses is about the glasses just shown, not about the whole article on responsible contracts.
+        section = retriever.passage(shown, language) if doc_id == topic and shown else None
+        context = section if section is not None and section.doc_id == doc_id else retriever.article(doc_id, language)
+        if context is not None:
+            found.append(context)
     return found
+
+
+def context_label(context: Any, tracker: Tracker) -> str:
+    """What a message is read after, for a context of ``context_articles``: the section's title path ("The contrat
+    responsable › Glasses under a contrat responsable") for the section just shown, the article's title otherwise."""
+    return context.title_path if context.id == shown_passage(tracker) else context.title
 
 
 def cost_fields(tracker: Tracker) -> dict[str, Any]:

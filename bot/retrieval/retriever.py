@@ -203,6 +203,7 @@ class Retriever:
         self._doc_ids = np.array([p.doc_id for p in self.passages], dtype=object)
         self._docs_by_lang = {lang: {self.passages[i].doc_id for i in rows} for lang, rows in self._by_lang.items()}
         self._first_rows: dict[tuple[str, str], int] = {}
+        self._rows_by_id = {(passage.id, passage.lang): row for row, passage in enumerate(self.passages)}
         for row, passage in enumerate(self.passages):  # passages are in section order within an article
             self._first_rows.setdefault((passage.doc_id, passage.lang), row)
 
@@ -437,16 +438,26 @@ class Retriever:
         """The passage of article ``doc_id`` (in ``lang``) that ``query`` ranks first, other than passage
         ``exclude``; None when the article has no other passage. Scored as a follow-up of that article (its topic
         boost), but among its own passages only: "is there a deadline?" right after the feuille de soins."""
-        for row, score in self.rank(query, lang, topic=doc_id):
-            passage = self.passages[row]
-            if passage.doc_id == doc_id and passage.id != exclude:
-                return Hit.from_passage(passage, score)
-        return None
+        return next((hit for hit in self.in_article(query, lang, doc_id) if hit.id != exclude), None)
+
+    def in_article(self, query: str, lang: str, doc_id: str) -> list[Hit]:
+        """The passages of article ``doc_id`` (in ``lang``) as ``query`` ranks them, best first, scored as in
+        ``best_in_article``."""
+        return [
+            Hit.from_passage(self.passages[row], score)
+            for row, score in self.rank(query, lang, topic=doc_id)
+            if self.passages[row].doc_id == doc_id
+        ]
 
     def article(self, doc_id: str, lang: str) -> Hit | None:
         """The opening passage of article ``doc_id`` in ``lang``, None when there is no such article."""
         row = self._first_rows.get((doc_id, lang))
         return None if row is None else Hit.from_passage(self.passages[row], 0.0)  # not scored: linked by the author
+
+    def passage(self, passage_id: str, lang: str) -> Hit | None:
+        """The passage with id ``passage_id`` in ``lang`` (not scored), None when there is none."""
+        row = self._rows_by_id.get((passage_id, lang))
+        return None if row is None else Hit.from_passage(self.passages[row], 0.0)
 
     def has_document(self, doc_id: str, lang: str) -> bool:
         return doc_id in self._docs_by_lang.get(lang, set())

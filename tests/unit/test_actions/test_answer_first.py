@@ -3,6 +3,8 @@ in tests/unit/test_routing.py): what the user reads, in which order, and what th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -44,8 +46,17 @@ class FakeRetriever:
     def article(self, doc_id, lang):
         return hit(doc_id, lang)
 
+    def passage(self, passage_id, lang):
+        doc_id, _, heading = passage_id.partition("#")
+        section = hit(doc_id, lang)
+        path = f"{section.title} › {heading}"
+        return Hit(**{**section.to_dict(), "id": passage_id, "heading": heading, "title_path": path, "questions": ()})
+
     def search(self, query, lang=None, k=5, method="hybrid", topic=None):
         return []
+
+    def threshold(self, lang):
+        return 0.8
 
 
 def closest_only_on_topic(fake: FakeRetriever, doc_id: str, score: float, threshold: float) -> list[tuple]:
@@ -449,11 +460,12 @@ async def test_a_follow_up_that_would_repeat_the_passage_just_shown_gets_the_sec
     other: list[Hit | None] = [deadline]
     looked: list[tuple] = []
 
-    def best_in_article(query, lang, doc_id, exclude=None):
+    def in_article(query, lang, doc_id):
         looked.append((query, doc_id))
-        return other[0]
+        # The follow-up alone ranks ``other[0]`` first, and the passage shown at 0.5.
+        return [found for found in (other[0], replace(shown, score=0.5)) if found is not None]
 
-    fake.best_in_article = best_in_article
+    fake.in_article = in_article
     fake.linked = lambda found: ()
 
     async def reply_to(text: str, shown_id: str | None = shown.id) -> str:
@@ -481,6 +493,10 @@ async def test_a_follow_up_that_would_repeat_the_passage_just_shown_gets_the_sec
     # A question that stands on its own is answered as it is, even by the same passage.
     standalone = "How do I fill in a paper feuille de soins and where do I send it for a refund?"
     assert await reply_to(standalone) == "Passage about feuille-de-soins."
+    # A near tie between that other section and the passage shown ("je dois payer la nouvelle carte ?" after the
+    # lost card) keeps the passage shown, which answers it.
+    other[0] = replace(deadline, score=0.5 + answer_first.REPEAT_MARGIN / 2)
+    assert await reply_to("is there a deadline?") == "Passage about feuille-de-soins."
     other[0] = None  # no other section of the article: the same passage again rather than nothing
     assert await reply_to("is there a deadline?") == "Passage about feuille-de-soins."
 
@@ -508,3 +524,59 @@ async def test_a_question_after_a_situation_statement_gets_the_closest_passage_o
     await answer_first.ActionAnswerFirst().run(other, tracker, {})
     assert "utter_knowledge_answer" not in responses(other)
     assert not any(topic == "enrol-student" for _, topic in searched)
+
+
+async def test_a_follow_up_that_stays_in_the_conversations_article_needs_no_margin(use_retriever):
+    """ "ok and who is exempt from paying that?" after the forfait journalier: alone it finds who does not pay the
+    2 € contribution (another article), read after the previous question who does not pay the forfait journalier,
+    at the same score. A follow-up that stays in the article the conversation is about wins without the margin a
+    reading in another article needs."""
+    fake = use_retriever(Answer(False, None))
+    previous = "what's the forfait journalier"
+    stays = Hit(**{**hit("hospital-costs").to_dict(), "questions": ("Who does not pay it?",)})
+    elsewhere = Hit(**{**hit("patient-charges").to_dict(), "questions": ("Who does not pay it?",)})
+
+    def answer(query, lang, *, topic=None):
+        if query.startswith(previous):
+            return Answer(True, stays, score=0.80)
+        return Answer(True, elsewhere, score=0.80)
+
+    fake.answer = answer
+    fake.in_article = lambda query, lang, doc_id: [stays]
+
+    async def topic_of_reply(text: str) -> str:
+        slots = {"language": "en", "knowledge_topic": "hospital-costs"}
+        tracker = make_tracker(text, intent="ask_knowledge", slots=slots)
+        tracker.events = [{"event": "user", "text": previous}, {"event": "bot", "text": "…"}, {"event": "user"}]
+        out = await answer_first.ActionAnswerFirst().run(CollectingDispatcher(), tracker, {})
+        return slots_of(out).get("knowledge_topic")
+
+    assert await topic_of_reply("ok and who is exempt from paying that?") == "hospital-costs"
+    # Not a follow-up by its words: the reading after the previous question needs its margin, and loses.
+    assert await topic_of_reply("who is exempt from paying the participation forfaitaire") == "patient-charges"
+
+
+async def test_a_message_that_finds_nothing_alone_is_read_after_the_section_just_shown(use_retriever):
+    """ "c'est ouvert quand ?" after the section on the 36 46 finds nothing by itself: it is read after that very
+    section ("Contacts › Calling 36 46"), not after the whole article's title; a message that finds an answer by
+    itself is read after the title only."""
+    fake = use_retriever(Answer(False, None))
+    asked: list[str] = []
+
+    def answer(query, lang, *, topic=None):
+        asked.append(query)
+        return Answer(False, None, score=0.3)
+
+    fake.answer = answer
+    shown = "contacts#calling-36-46"
+    tracker = make_tracker(
+        "c'est ouvert quand ?", intent="ask_knowledge", slots={"language": "fr", "knowledge_topic": "contacts"}
+    )
+    tracker.events = [
+        {"event": "user", "text": "y a un numéro en anglais ?"},
+        {"event": "bot", "text": None, "data": {"custom": {"type": "citation", "id": shown}}},
+        {"event": "user", "text": "c'est ouvert quand ?"},
+    ]
+    await answer_first.ActionAnswerFirst().run(CollectingDispatcher(), tracker, {})
+    assert "Contacts › calling-36-46: c'est ouvert quand ?" in asked
+    assert "Contacts: c'est ouvert quand ?" not in asked
