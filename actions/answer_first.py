@@ -61,7 +61,7 @@ FOLLOW_UP_WORDS = 12
 CONTEXT_MARGIN = 0.06
 #: How far ahead of the passage just shown the follow-up alone must rank another passage of its article for that one
 #: to be sent instead of a repeat (``_not_a_repeat``).
-REPEAT_MARGIN = 0.02
+REPEAT_MARGIN = 0.01
 #: "Delete my data" in so many words (the NLU also reads injection attempts as delete_my_data).
 DELETE_WORDS = re.compile(
     r"\b(delete|erase|remove|wipe|forget|clear|supprim\w*|effac\w*|oubli\w*)\b.*\b(data|conversation|chat|history|"
