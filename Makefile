@@ -60,6 +60,8 @@ eval: install index train ## Quality on the held-out sets: retrieval (R@1, R@3, 
 	-@$(ENV) .venv/rasa/bin/python scripts/eval_nlu.py
 	-@$(ENV) .venv/actions/bin/python scripts/eval_language.py
 	@$(ENV) .venv/rasa/bin/python scripts/eval_conversations.py
+	@echo ">> the fresh probe (written after the 3 Dec fixes, never used to tune them)"
+	@$(ENV) .venv/rasa/bin/python scripts/eval_conversations.py --dir tests/eval/conversations-fresh
 
 bench: install index train ## Benchmark against a plain Rasa reference bot in the same run; writes docs/benchmarks.md (BENCH_QUICK=1: small counts)
 	@$(ENV) .venv/rasa/bin/python -m bench

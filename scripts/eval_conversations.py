@@ -520,13 +520,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="write the figures and every item's outcome to FILE")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a language misses the issue's targets")
     parser.add_argument("--no-start", action="store_true", help="fail instead of starting servers")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=CONVERSATIONS,
+        help="the set's directory, with en.yml and fr.yml (default: the held-out set; conversations-fresh: the probe "
+        "written after the 3 Dec fixes, never used to tune them)",
+    )
     args = parser.parse_args(argv)
 
     languages = args.lang or list(LANGUAGES)
     items = {
         lang: [
             item
-            for item in load_items(lang)
+            for item in load_items(lang, args.dir)
             if (not args.only or str(item["id"]) in args.only)
             and (not args.tag or set(args.tag) & set(item.get("tags") or []))
         ]
