@@ -117,9 +117,11 @@ async def _knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     previous = previous_question(tracker) if refers_back(text) else None
     if previous:
         in_context = await off_the_loop(retriever.answer, f"{previous} {text}", language)
-        # A follow-up that stays in the article the conversation is about needs no margin: "and who is exempt from
-        # paying that?" after the forfait journalier is about it, whatever other article the words alone find.
-        margin = 0.0 if leaning and in_context.hit is not None and in_context.hit.doc_id == topic else CONTEXT_MARGIN
+        # A follow-up that stays in the article the conversation is about needs no margin when it names no subject
+        # of its own: "and who is exempt from paying that?" after the forfait journalier is about it, whatever other
+        # article the words alone find; "et pour la carte vitale ?" names its subject, and may leave the article.
+        stays = in_context.hit is not None and in_context.hit.doc_id == topic
+        margin = 0.0 if leaning and stays and not on_topic(text) else CONTEXT_MARGIN
         if (
             in_context.confident
             and in_context.hit is not None
@@ -132,7 +134,10 @@ async def _knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
         # old?" after the glasses); one that does, after the article's title only, which leans on it less.
         label = context.title if plain_confident else context_label(context, tracker)
         again = await off_the_loop(retriever.answer, f"{label}: {text}", language, topic=context.doc_id)
-        if again.confident and again.hit is not None and (not plain_confident or again.score >= answer.score):
+        # ... and a message that names a subject of its own ("et pour la carte vitale ?" after a family member's
+        # documents) leaves the article unless that reading wins by CONTEXT_MARGIN.
+        needed = answer.score + (CONTEXT_MARGIN if on_topic(text) else 0.0) if plain_confident else 0.0
+        if again.confident and again.hit is not None and again.score >= needed:
             answer, plain_confident = again, True
             break
     if plain_confident:

@@ -552,6 +552,8 @@ async def test_a_follow_up_that_stays_in_the_conversations_article_needs_no_marg
         return slots_of(out).get("knowledge_topic")
 
     assert await topic_of_reply("ok and who is exempt from paying that?") == "hospital-costs"
+    # A follow-up that names a subject of its own may leave the article: it needs the margin too.
+    assert await topic_of_reply("and for the carte vitale?") == "patient-charges"
     # Not a follow-up by its words: the reading after the previous question needs its margin, and loses.
     assert await topic_of_reply("who is exempt from paying the participation forfaitaire") == "patient-charges"
 
@@ -580,3 +582,30 @@ async def test_a_message_that_finds_nothing_alone_is_read_after_the_section_just
     await answer_first.ActionAnswerFirst().run(CollectingDispatcher(), tracker, {})
     assert "Contacts › calling-36-46: c'est ouvert quand ?" in asked
     assert "Contacts: c'est ouvert quand ?" not in asked
+
+
+async def test_a_follow_up_that_names_its_own_subject_leaves_the_article_unless_its_reading_there_wins_clearly(
+    use_retriever,
+):
+    """ "et pour la carte vitale ?" after a family member's documents: alone it finds the Carte Vitale, read after
+    the family article's title (with its topic boost) the family article a little higher; the message names its
+    own subject, so the Carte Vitale is answered. "et pour mon mari ?" names none, and stays in the article."""
+    fake = use_retriever(Answer(False, None))
+    family, card = hit("enrol-family-members", "fr"), hit("carte-vitale", "fr")
+
+    def answer(query, lang, *, topic=None):
+        if topic == "enrol-family-members":
+            return Answer(True, family, score=0.84 + answer_first.CONTEXT_MARGIN / 2)
+        return Answer(True, card, score=0.84)
+
+    fake.answer = answer
+
+    async def topic_of_reply(text: str) -> str:
+        slots = {"language": "fr", "knowledge_topic": "enrol-family-members"}
+        out = await answer_first.ActionAnswerFirst().run(
+            CollectingDispatcher(), make_tracker(text, intent="ask_knowledge", slots=slots), {}
+        )
+        return slots_of(out).get("knowledge_topic")
+
+    assert await topic_of_reply("et pour la carte vitale ?") == "carte-vitale"
+    assert await topic_of_reply("et pour mon mari ?") == "enrol-family-members"
