@@ -113,7 +113,9 @@ async def _knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     # A message that finds nothing on its own, or a short one that leans on the previous answer, is asked again
     # about what the conversation is about (the previous answer's article, the user's situation).
     leaning = len(text.split()) <= FOLLOW_UP_WORDS and is_follow_up(text)
+    names_subject = on_topic(text)  # a word of health insurance of its own ("et pour la carte vitale ?")
     topic = tracker.get_slot("knowledge_topic")
+    shown = shown_passage(tracker)
     previous = previous_question(tracker) if refers_back(text) else None
     if previous:
         in_context = await off_the_loop(retriever.answer, f"{previous} {text}", language)
@@ -121,7 +123,7 @@ async def _knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
         # of its own: "and who is exempt from paying that?" after the forfait journalier is about it, whatever other
         # article the words alone find; "et pour la carte vitale ?" names its subject, and may leave the article.
         stays = in_context.hit is not None and in_context.hit.doc_id == topic
-        margin = 0.0 if leaning and stays and not on_topic(text) else CONTEXT_MARGIN
+        margin = 0.0 if leaning and stays and not names_subject else CONTEXT_MARGIN
         if (
             in_context.confident
             and in_context.hit is not None
@@ -132,11 +134,11 @@ async def _knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     for context in contexts:
         # A message that finds nothing by itself is read after the very section just shown ("and for a 10 year
         # old?" after the glasses); one that does, after the article's title only, which leans on it less.
-        label = context.title if plain_confident else context_label(context, tracker)
+        label = context.title if plain_confident else context_label(context, shown)
         again = await off_the_loop(retriever.answer, f"{label}: {text}", language, topic=context.doc_id)
         # ... and a message that names a subject of its own ("et pour la carte vitale ?" after a family member's
         # documents) leaves the article unless that reading wins by CONTEXT_MARGIN.
-        needed = answer.score + (CONTEXT_MARGIN if on_topic(text) else 0.0) if plain_confident else 0.0
+        needed = (answer.score + (CONTEXT_MARGIN if names_subject else 0.0)) if plain_confident else 0.0
         if again.confident and again.hit is not None and again.score >= needed:
             answer, plain_confident = again, True
             break
@@ -147,8 +149,8 @@ async def _knowledge_answer(tracker: Tracker, text: str, language: str) -> Any:
     # ("et qui ne le paie pas ?" after the forfait journalier): its closest passage is looked for there too.
     # So is a question about health insurance asked once the user has described their situation ("how do I get
     # health insurance here?" after "I just arrived in Toulouse for an exchange semester").
-    for context in contexts if closest is None and (leaning or on_topic(text)) else ():
-        query = f"{context_label(context, tracker)}: {text}"
+    for context in contexts if closest is None and (leaning or names_subject) else ():
+        query = f"{context_label(context, shown)}: {text}"
         closest = await closest_answer(retriever, query, language, topic=context.doc_id, on_topic_already=True)
         if closest is not None:
             break
@@ -267,10 +269,11 @@ def context_articles(tracker: Tracker, language: str) -> list[Any]:
     return found
 
 
-def context_label(context: Any, tracker: Tracker) -> str:
+def context_label(context: Any, shown: str | None) -> str:
     """What a message is read after, for a context of ``context_articles``: the section's title path ("The contrat
-    responsable › Glasses under a contrat responsable") for the section just shown, the article's title otherwise."""
-    return context.title_path if context.id == shown_passage(tracker) else context.title
+    responsable › Glasses under a contrat responsable") for the section just shown (``shown``, its id), the
+    article's title otherwise."""
+    return context.title_path if context.id == shown else context.title
 
 
 def cost_fields(tracker: Tracker) -> dict[str, Any]:

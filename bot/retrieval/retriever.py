@@ -434,15 +434,10 @@ class Retriever:
             if found is not None and found.doc_id != hit.doc_id
         )
 
-    def best_in_article(self, query: str, lang: str, doc_id: str, exclude: str | None = None) -> Hit | None:
-        """The passage of article ``doc_id`` (in ``lang``) that ``query`` ranks first, other than passage
-        ``exclude``; None when the article has no other passage. Scored as a follow-up of that article (its topic
-        boost), but among its own passages only: "is there a deadline?" right after the feuille de soins."""
-        return next((hit for hit in self.in_article(query, lang, doc_id) if hit.id != exclude), None)
-
     def in_article(self, query: str, lang: str, doc_id: str) -> list[Hit]:
-        """The passages of article ``doc_id`` (in ``lang``) as ``query`` ranks them, best first, scored as in
-        ``best_in_article``."""
+        """The passages of article ``doc_id`` (in ``lang``) as ``query`` ranks them, best first; empty when there
+        is no such article. Scored as a follow-up of that article (its topic boost), but among its own passages only:
+        "is there a deadline?" right after the feuille de soins."""
         return [
             Hit.from_passage(self.passages[row], score)
             for row, score in self.rank(query, lang, topic=doc_id)

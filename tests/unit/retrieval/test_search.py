@@ -137,15 +137,17 @@ def test_other_language_never_answers_for_an_article_that_has_a_twin(retriever):
     assert not answer.confident or (answer.other_language and answer.hit.doc_id == "ehic")
 
 
-def test_best_in_article_ranks_only_that_articles_passages(retriever):
+def test_in_article_ranks_only_that_articles_passages(retriever):
     """What a follow-up that would repeat the passage just shown gets instead (actions/answer_first.py)."""
     shown = "carte-vitale#ordering-your-card"
-    found = retriever.best_in_article("and if I move house?", "en", "carte-vitale", exclude=shown)
+    ranked = retriever.in_article("and if I move house?", "en", "carte-vitale")
+    found = next(hit for hit in ranked if hit.id != shown)
     assert found is not None and found.doc_id == "carte-vitale" and found.lang == "en" and found.id != shown
-    best = retriever.best_in_article("how do I order the card?", "en", "carte-vitale")
+    assert all(hit.doc_id == "carte-vitale" and hit.lang == "en" for hit in ranked)
+    best = retriever.in_article("how do I order the card?", "en", "carte-vitale")[0]
     assert best is not None and best.id == shown
-    assert retriever.best_in_article("and if I move house?", "en", "no-such-article") is None
-    # The EHIC article has one passage: once it is excluded there is nothing else to give.
+    assert retriever.in_article("and if I move house?", "en", "no-such-article") == []
+    # The EHIC article has one passage: once it is left aside there is nothing else to give.
     (ehic,) = [p.id for p in retriever.passages if (p.doc_id, p.lang) == ("ehic", "en")]
-    assert retriever.best_in_article("the card", "en", "ehic").id == ehic
-    assert retriever.best_in_article("the card", "en", "ehic", exclude=ehic) is None
+    assert [hit.id for hit in retriever.in_article("the card", "en", "ehic")] == [ehic]
+    assert retriever.passage(ehic, "en").id == ehic and retriever.passage(ehic, "fr") is None
