@@ -16,7 +16,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_intent, latest_text, off_the_loop, user_language
+from actions.common import latest_intent, latest_intent_confidence, latest_text, off_the_loop, user_language
 from actions.cost import send_cost_answer, send_refund_explanation
 from actions.emergency import send_emergency_care
 from actions.fallback import suggestion_buttons
@@ -303,6 +303,7 @@ def read_message(tracker: Tracker, answer: Any, refund: Any) -> Message:
     return Message(
         intent=latest_intent(tracker),
         text=text,
+        intent_confidence=latest_intent_confidence(tracker),
         is_question=looks_like_question(text),
         content_words=content_words(text),
         urgent=is_urgent(text),

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 
 from bot.settings import get_settings
 
@@ -49,6 +50,12 @@ def latest_intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
+def latest_intent_confidence(tracker: Tracker) -> float:
+    """The NLU's confidence in the latest intent; 1.0 when it gives none (a button payload, an intent trigger)."""
+    confidence = ((tracker.latest_message or {}).get("intent") or {}).get("confidence")
+    return float(confidence) if isinstance(confidence, (int, float)) else 1.0
+
+
 def text_answer(value: Any) -> str | None:
     """A form answer to read as text; anything else (a list, a boolean) cannot be read."""
     return value if isinstance(value, str) else None
@@ -85,9 +92,44 @@ def _already_warned(tracker: Tracker) -> bool:
     return False
 
 
+#: Intents that reach a form's validation instead of the answer-first rules (data/rules/answer_first.yml).
+FORM_INTENTS = ("inform", "affirm", "deny", "nlu_fallback")
+
+
 class UrgencyFirst:
-    """Mixin for form validation actions: an urgent answer inside a form gets the emergency numbers first."""
+    """Mixin for form validation actions: an urgent answer inside a form gets the emergency numbers first; a
+    question that is no answer to the form's question gets its knowledge answer, and the form asks again."""
 
     async def run(self, dispatcher: Any, tracker: Tracker, domain: Any) -> list[dict[str, Any]]:
         warn_if_urgent(dispatcher, tracker)
+        answered = await answer_a_question_in_form(dispatcher, tracker)
+        if answered is not None:
+            # The message was a question, not an answer: none of the fields read from it is kept.
+            form_slots = self.domain_slots(domain)  # type: ignore[attr-defined]
+            return answered + [SlotSet(name, None) for name in tracker.slots_to_validate() if name in form_slots]
         return await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
+
+
+async def answer_a_question_in_form(dispatcher: Any, tracker: Tracker) -> list[dict[str, Any]] | None:
+    """Inside a form, "is there a maximum per year?" asked while the form waits for the mutuelle: the NLU may read
+    it as an answer (``inform``, or unsure), which the answer-first rules leave to the form; when the question just
+    asked cannot be read from it and the knowledge base answers it with confidence, the answer is sent (events
+    returned), else None and the form validates the message as usual."""
+    # Imported here: answer_first imports the forms' modules, which import this one.
+    from actions.answer_first import knowledge_answer
+    from actions.extract import ANSWER_READERS
+    from actions.knowledge import send_knowledge_answer
+    from bot.understanding.phrasing import looks_like_question
+
+    text = latest_text(tracker)
+    requested = tracker.get_slot("requested_slot")
+    if not text or latest_intent(tracker) not in FORM_INTENTS or not looks_like_question(text):
+        return None
+    reader = ANSWER_READERS.get(requested or "")
+    if reader is not None and reader(text) is not None:
+        return None
+    answer = await knowledge_answer(tracker, text, user_language(tracker))
+    if answer is None or answer.closest:  # only a confident answer sets the form's question aside
+        return None
+    send_knowledge_answer(dispatcher, answer)
+    return [SlotSet("knowledge_topic", answer.hit.doc_id)]

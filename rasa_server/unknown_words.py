@@ -1,15 +1,15 @@
 """NLU component: a message made only of words the assistant has never seen is unclear (``nlu_fallback``).
 
-DIET always picks one of the known intents, and with high confidence even for "blorp zzkt wibble" (taken for
-`what_can_you_do`, or "qwxx vrrb plonk" for `thank`), so the FallbackClassifier's threshold never sees such a
-message as unclear. This component learns the words of the training examples (accents and case folded) and, when
-a message has words but none of them was ever seen (nor begins like a seen word: "confirmed" for "confirm"),
-predicts ``nlu_fallback`` in front of DIET's ranking: the dialogue then asks what the user meant
-(data/rules/input.yml). A message with one known word ("carte vitalle
-perdue"), digits only ("30"), emoji only, or a button payload is left to DIET.
+An intent classifier always picks one of the known intents, and DIET (the classifier until 3 Dec) did so with high
+confidence even for "blorp zzkt wibble" (taken for `what_can_you_do`, or "qwxx vrrb plonk" for `thank`), so the
+FallbackClassifier's threshold never sees such a message as unclear. This component learns the words of the training
+examples (accents and case folded) and, when a message has words but none of them was ever seen (nor begins like a
+seen word: "confirmed" for "confirm"), predicts ``nlu_fallback`` in front of the classifier's ranking: the dialogue
+then asks what the user meant (data/rules/input.yml). A message with one known word ("carte vitalle perdue"), digits
+only ("30"), emoji only, or a button payload is left to the classifier.
 
-Rasa side only (config.yml names it ``rasa_server.unknown_words.UnknownWordsClassifier``, after DIETClassifier
-and before FallbackClassifier).
+Rasa side only (config.yml names it ``rasa_server.unknown_words.UnknownWordsClassifier``, after the intent
+classifier and before FallbackClassifier).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ class UnknownWordsClassifier(GraphComponent):
             with model_storage.read_from(resource) as directory:
                 vocabulary = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
         except (ValueError, FileNotFoundError):
-            vocabulary = []  # not trained: leaves every message to DIET
+            vocabulary = []  # not trained: leaves every message to the classifier
         return cls(config, model_storage, resource, vocabulary)
 
     def train(self, training_data: TrainingData) -> Resource:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,7 @@ def evaluate(lang: str, model: Path) -> dict:
     out = ROOT / "var" / "eval" / "nlu" / lang
     log = ROOT / "var" / "log" / f"eval_nlu_{lang}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out, ignore_errors=True)  # no report of an earlier model's components
     result = subprocess.run(
         [str(RASA), "test", "nlu", "--model", str(model), "--nlu", str(test_set), "--out", str(out)],
         cwd=ROOT,
@@ -71,8 +73,9 @@ def evaluate(lang: str, model: Path) -> dict:
     if result.returncode != 0:
         raise RuntimeError(f"rasa test nlu failed for {lang} (log: {log.relative_to(ROOT)})")
     intents = json.loads((out / "intent_report.json").read_text(encoding="utf-8"))
-    entity_file = out / "DIETClassifier_report.json"
-    entities = json.loads(entity_file.read_text(encoding="utf-8")) if entity_file.exists() else {}
+    # The entity extractor's report (DIETClassifier_report.json, CRFEntityExtractor_report.json, ...).
+    reports = [path for path in out.glob("*_report.json") if path.name != "intent_report.json"]
+    entities = json.loads(reports[0].read_text(encoding="utf-8")) if reports else {}
     errors = out / "intent_errors.json"
     return {
         "intent": averages(intents),

@@ -8,10 +8,10 @@ mkdir -p models var/log
 export PYTHONHASHSEED=0 TF_DETERMINISTIC_OPS=1
 export TF_INTRA_OP_PARALLELISM_THREADS="${TF_INTRA_OP_PARALLELISM_THREADS:-2}" TF_INTER_OP_PARALLELISM_THREADS="${TF_INTER_OP_PARALLELISM_THREADS:-2}"
 # The message tells the time the last *full* training took on this machine (var/log/train.seconds), else the time
-# measured on a new 2-core machine (README). A training that restored DIET or TED from Rasa's cache (only the domain
-# changed: ~30 s) is not recorded as one.
+# measured on a new 2-core machine (README). A training that restored the NLU classifiers from Rasa's cache (only the
+# domain or the rules changed) is not recorded as one.
 last="$(cat var/log/train.seconds 2>/dev/null || true)"
-if [[ "$last" =~ ^[0-9]+$ ]]; then took="a full training here last took $last s"; else took="about 6 minutes on 2 cores"; fi
+if [[ "$last" =~ ^[0-9]+$ ]]; then took="a full training here last took $last s"; else took="about a minute on 2 cores"; fi
 echo ">> training the Rasa model ($took; log in var/log/train.log)"
 start=$(date +%s)
 if ! .venv/rasa/bin/rasa train --domain domain.yml --data data --config config.yml --out models \
@@ -22,7 +22,7 @@ if ! .venv/rasa/bin/rasa train --domain domain.yml --data data --config config.y
 fi
 touch "$RASA_MODEL"
 seconds=$(( $(date +%s) - start ))
-if grep -qE "Restored component '(DIETClassifier|TEDPolicy)'" var/log/train.log; then
+if grep -qE "Restored component '(LinearIntentClassifier|CRFEntityExtractor)'" var/log/train.log; then
   echo ">> model ready: $RASA_MODEL ($seconds s; Rasa reused parts of the previous training)"
 else
   echo "$seconds" > var/log/train.seconds

@@ -59,6 +59,31 @@ def test_after_the_answer_the_flow_of_the_intent_or_of_the_article_is_offered():
     assert ask("what is a mutuelle?", is_question=True, content_words=3, knowledge_doc="mutuelle").offer_flow is None
 
 
+def test_an_unsure_intent_gives_way_to_the_flow_of_the_article_that_answered():
+    story = "Hi, I'm a British retiree with an S1, I just moved to the Dordogne. Do I have to wait 3 months?"
+    unsure = ask(story, "file_problem", is_question=True, content_words=14, knowledge_doc="enrol-retirees")
+    assert unsure.offer_flow == "file"  # ask() gives the NLU's confidence as 1.0
+    unsure = ask(
+        story,
+        "file_problem",
+        intent_confidence=0.58,
+        is_question=True,
+        content_words=14,
+        knowledge_doc="enrol-retirees",
+    )
+    assert unsure.knowledge and unsure.offer_flow == "enrolment"
+    # An article without a flow of its own leaves the offer to the intent, however unsure.
+    vitale = ask(
+        "my carte vitale never came, what now?",
+        "file_problem",
+        intent_confidence=0.5,
+        is_question=True,
+        content_words=6,
+        knowledge_doc="carte-vitale",
+    )
+    assert vitale.offer_flow == "file"
+
+
 def test_a_message_that_already_said_everything_continues_into_its_flow_after_the_answer():
     plan = ask(
         "I'm a student from Brazil, I arrived 2 months ago, how do I enrol?",

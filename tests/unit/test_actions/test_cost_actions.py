@@ -261,3 +261,33 @@ def test_amounts_in_the_payload_add_up():
     answer = build_cost_answer({"care": "specialist", "price": "60", "medecin_traitant": "no", "mutuelle": "100"}, "en")
     total = sum(Decimal(str(p["amount"])) for p in answer.payload["parts"])
     assert total == Decimal(str(answer.payload["billed"]))
+
+
+async def test_a_question_inside_the_form_that_is_no_answer_is_answered_and_the_form_asks_again(dispatcher):
+    # The NLU may read a question as an answer ("inform") or be unsure: the answer-first rules then leave it to the
+    # form, which must not reply "I didn't get your mutuelle" to it.
+    domain = {"forms": {"cost_form": {"required_slots": DOMAIN_SLOTS}}, "slots": {}}
+    waiting = {"care": "gp", "price": "30", "medecin_traitant": "yes", "requested_slot": "mutuelle", "language": "en"}
+    for intent in ("inform", "nlu_fallback"):
+        dispatcher.messages.clear()
+        tracker = make_tracker(
+            "is the €2 participation forfaitaire capped each year?",
+            intent=intent,
+            slots=waiting,
+            active_loop="cost_form",
+        )
+        events = await ValidateCostForm().run(dispatcher, tracker, domain)
+        assert "utter_knowledge_answer" in responses(dispatcher)
+        assert "utter_mutuelle_invalid" not in responses(dispatcher)
+        assert {e["name"]: e["value"] for e in events}.get("knowledge_topic") == "patient-charges"
+        assert "mutuelle" not in {e["name"] for e in events if e["value"] is not None}
+    # An answer the form can read stays an answer, even with a question mark.
+    dispatcher.messages.clear()
+    tracker = make_tracker("200%?", intent="inform", slots=waiting, active_loop="cost_form")
+    events = await ValidateCostForm().run(dispatcher, tracker, domain)
+    assert "utter_knowledge_answer" not in responses(dispatcher)
+    # A question the knowledge base cannot answer gets the form's own reply.
+    dispatcher.messages.clear()
+    tracker = make_tracker("what?", intent="nlu_fallback", slots=waiting, active_loop="cost_form")
+    await ValidateCostForm().run(dispatcher, tracker, domain)
+    assert "utter_knowledge_answer" not in responses(dispatcher)
