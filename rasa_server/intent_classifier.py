@@ -3,7 +3,7 @@
 Rasa 3.6's ``LogisticRegressionClassifier`` (over each message's sentence features: the word and character n-gram
 counts, the regex and lexical features of config.yml) with what it does not let one set: the regularisation ``C``
 (its fixed 1.0 gave softer, less accurate intents) and more iterations for the solver to converge. ``C`` = 10 was
-chosen among 1, 3 and 10 on the held-out NLU set (docs/benchmarks.md); scaling each message's features to unit
+chosen among 1, 3 and 10 on the held-out NLU set (docs/dialogue.md); scaling each message's features to unit
 length was tried and lost English intents. Trained with a fixed seed: the same data give the same model
 (scripts/compare_models.py).
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -40,13 +39,3 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
     ) -> None:
         super().__init__(config, name, model_storage, resource)
         self.clf.set_params(C=float(self.config["C"]))
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> LinearIntentClassifier:
-        return cls(config, execution_context.node_name, model_storage, resource)
