@@ -8,16 +8,20 @@ from pathlib import Path
 
 
 def main(results_dir: str, *failed_stages: str) -> int:
-    passed = failed = skipped = 0
+    # A test run twice (web_test.sh re-runs a browser test whose Chromium died) is written twice: its last run counts.
+    outcomes: dict[tuple[str, str, str], str] = {}
     for path in sorted(Path(results_dir).glob("*.xml")):
         root = ET.parse(path).getroot()
         for case in root.iter("testcase"):
+            key = (path.name, case.get("classname", ""), case.get("name", ""))
             if case.find("failure") is not None or case.find("error") is not None:
-                failed += 1
+                outcomes[key] = "failed"
             elif case.find("skipped") is not None:
-                skipped += 1
+                outcomes[key] = "skipped"
             else:
-                passed += 1
+                outcomes[key] = "passed"
+    counted = list(outcomes.values())
+    passed, failed, skipped = (counted.count(outcome) for outcome in ("passed", "failed", "skipped"))
     for stage in failed_stages:
         print(f"failed stage: {stage}")
     # A stage that failed without a failing test case (e.g. a crash before collection) still counts once.

@@ -11,9 +11,20 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
-wanted=$(grep -E '^playwright==' tests/browser/requirements.txt | cut -d= -f3)
-have=$("$python" -c 'import importlib.metadata as m; print(m.version("playwright"))' 2>/dev/null || true)
-if [ "$have" != "$wanted" ]; then
-  echo ">> installing playwright $wanted into .venv/actions"
+# Every pin of tests/browser/requirements.txt already installed at its version? Then nothing to do.
+if ! "$python" - tests/browser/requirements.txt <<'PY'
+import importlib.metadata as metadata
+import sys
+
+for line in open(sys.argv[1], encoding="utf-8"):
+    name, sep, version = line.split("#")[0].strip().partition("==")
+    if sep:
+        try:
+            assert metadata.version(name) == version
+        except (metadata.PackageNotFoundError, AssertionError):
+            sys.exit(1)
+PY
+then
+  echo ">> installing the browser tests' packages (tests/browser/requirements.txt) into .venv/actions"
   "$python" -m pip install --quiet --disable-pip-version-check -r tests/browser/requirements.txt
 fi

@@ -13,8 +13,10 @@ echo ">> web: unit tests (node --test web/test)"
 (cd web && node --test --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=junit --test-reporter-destination=../var/test-results/web-unit.xml test/) || rc=1
 echo ">> web: end-to-end tests in headless Chromium (screenshots in tests/artifacts/browser/)"
+# A test is run a second time only when the browser itself went away under it (a Chromium crash on a loaded
+# machine), never for a failed expectation.
 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 .venv/actions/bin/python -m pytest tests/browser -q -p no:cacheprovider \
-  --junitxml=var/test-results/browser.xml "$@"
+  --reruns 1 --only-rerun TargetClosedError --junitxml=var/test-results/browser.xml "$@"
 browser_rc=$?
 [ $browser_rc -ne 0 ] && [ $browser_rc -ne 5 ] && rc=1
 exit $rc

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from functools import lru_cache
@@ -129,9 +130,15 @@ def browser(playwright_driver, tmp_path: Path, request: pytest.FixtureRequest) -
     )
     context.set_default_timeout(30_000)
     dialogs: list[str] = []
-    context.on("page", lambda page: page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
-    for page in context.pages:
+
+    def watch(page) -> None:
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        # A renderer crash is the machine's, not the widget's: said in the log (web_test.sh re-runs such a test once).
+        page.on("crash", lambda crashed: print(f"chromium: the page {crashed.url} crashed", file=sys.stderr))
+
+    context.on("page", watch)
+    for page in context.pages:
+        watch(page)
     context.dialogs = dialogs  # type: ignore[attr-defined]
     try:
         yield context
