@@ -11,6 +11,7 @@ from bot.understanding.reading import (
     describes_self,
     flow_request,
     is_cost_question,
+    is_estimate_request,
     is_follow_up,
     is_injection,
     is_refund_story,
@@ -441,6 +442,34 @@ def test_flow_requests_cost_questions_refunds_and_follow_ups():
     assert is_cost_question("Combien coûte une nuit à l'hôpital ?")
     assert is_cost_question("Is the gynecologist reimbursed if I go without my GP?")
     assert not is_cost_question("How do I get a Carte Vitale?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "combien pour un kiné à 40 euros ?",
+        "combien pour une consultation chez le dermato à 60€",
+        "how much for a physio session at 40 euros?",
+        "How much will I get back for a €30 GP visit?",
+        "combien je vais payer chez le dentiste ?",
+        "what will I pay for an MRI?",
+    ],
+)
+def test_asking_what_a_care_costs_is_an_estimate_request(text):
+    assert is_estimate_request(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "why do they take 2 euros off?",
+        "combien de temps pour avoir la carte vitale ?",
+        "how much time for the CPAM to answer?",
+        "c'est quoi le forfait de 24 euros ?",
+    ],
+)
+def test_a_question_about_a_rule_or_a_delay_is_not_an_estimate_request(text):
+    assert not is_estimate_request(text)
     assert is_refund_story("My GP charged €30 and ameli paid me €19")
     assert is_refund_story("j'ai payé 60 € chez le psychiatre et on m'a remboursé 13,60 €")
     assert not is_refund_story("how much do I pay for a GP visit")
