@@ -117,6 +117,18 @@ def test_official_sources_are_official_pages_and_high_confidence_needs_one():
                 assert any(rules.is_official(s) for s in version.sources), f"{version.key}: H without official source"
 
 
+def test_an_official_source_shown_to_a_user_is_only_the_pages_name_and_address():
+    # The same text goes into English and French estimates: a page's name and its address, never a reviewer's note
+    # ("read in a co-branded copy", a paraphrase of the page in English). How it was read is a comment in rules.yml.
+    import re
+
+    rules = load_rules()
+    for source_id in rules.official:
+        text = rules.sources[source_id]
+        assert re.fullmatch(r"[^;]+ — https://\S+", text), source_id
+        assert not re.search(r"\b(read|copy|modified|checked|vérifié)\b|\): ", text), source_id
+
+
 def test_a_user_is_shown_only_official_sources():
     # Every care, both languages: each URL in the explanation is an official page; a rule without one says so.
     import re
