@@ -17,6 +17,14 @@ The patches of this module itself (``apply``):
   (docs/benchmarks.md) put 53 % of its CPU there. Here the validator is built, and the schema checked, once; the
   reply is checked exactly as before, and an invalid reply raises the same ``ValidationError`` with the same message.
 
+- ``action-call-recent-events``: Rasa 3.6 sends every custom action the whole conversation (``current_state`` with
+  every event, serialised, sent, parsed again by rasa-sdk), for every call: a message's cost grew with the length
+  of the conversation (the 100-turn rows of docs/benchmarks.md). Our actions read the slots, the latest message,
+  the active form (all still sent whole) and, from the events, nothing older than the previous user message and the
+  bot's reply to it (``actions/``: the previous question, the passage it showed, a clarification or emergency
+  already sent); rasa-sdk's forms read only the events after the latest user message. So a call carries the events
+  of the last ``ACTION_CALL_USER_TURNS`` user turns; everything else of the request is Rasa's, unchanged.
+
 The others are subclass overrides inside the connectors and stores, kept where they are used (moving them here would
 hide what the connector does); ``PATCHES`` lists them all, with what each replaces and why.
 """
@@ -24,7 +32,7 @@ hide what the connector does); ``PATCHES`` lists them all, with what each replac
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -35,6 +43,11 @@ from bot.pins import mismatches
 logger = logging.getLogger(__name__)
 
 _PATCHED_FLAG = "_expat_sante_cached_validator"
+_RECENT_EVENTS_FLAG = "_expat_sante_recent_events"
+
+#: A custom action receives the events from the start of this many of the latest user turns (the latest message,
+#: the one before it that our actions look back to, and one more as a margin).
+ACTION_CALL_USER_TURNS = 3
 
 #: The pins of requirements/rasa.txt the patches were written and tested for (a test keeps the two equal).
 RASA = {"rasa": "3.6.21"}
@@ -72,6 +85,19 @@ PATCHES: tuple[Patch, ...] = (
             "tests/rasa/test_patches.py::test_valid_replies_pass_as_before",
             "tests/rasa/test_patches.py::test_invalid_replies_fail_with_rasas_error",
             "tests/rasa/test_patches.py::test_the_schema_is_checked_once_not_per_reply",
+        ),
+    ),
+    Patch(
+        "action-call-recent-events",
+        "rasa_server/patches.py: apply, _action_call_format, recent_events",
+        "rasa.core.actions.action.RemoteAction._action_call_format (private), monkeypatched: the request to the "
+        "action server carries the events of the last user turns instead of the whole conversation (each call "
+        "serialised and shipped every event); slots, latest message, active loop and domain as Rasa sends them",
+        RASA,
+        (
+            "tests/rasa/test_patches.py::test_an_action_call_is_rasas_with_the_events_of_the_last_user_turns",
+            "tests/rasa/test_patches.py::test_a_short_conversation_is_sent_whole",
+            "tests/rasa/test_patches.py::test_the_domain_is_sent_as_rasa_decides",
         ),
     ),
     Patch(
@@ -223,18 +249,56 @@ def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
     raise error
 
 
+def recent_events(events: Iterable[Any], user_turns: int = ACTION_CALL_USER_TURNS) -> list[Any]:
+    """The events from the start of the ``user_turns``-th latest user message on (all of them when there are fewer
+    user messages): what a custom action receives of the conversation."""
+    from rasa.shared.core.events import UserUttered
+
+    kept = list(events)
+    seen = 0
+    for index in range(len(kept) - 1, -1, -1):
+        if isinstance(kept[index], UserUttered):
+            seen += 1
+            if seen == user_turns:
+                return kept[index:]
+    return kept
+
+
+def _action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
+    """``RemoteAction._action_call_format`` of Rasa 3.6.21, with ``recent_events`` instead of every event."""
+    import rasa
+    from rasa.shared.core.trackers import EventVerbosity
+
+    tracker_state = tracker.current_state(EventVerbosity.NONE)  # slots, latest message, active loop...: all of it
+    tracker_state["events"] = [event.as_dict() for event in recent_events(tracker.events)]
+    result = {
+        "next_action": self._name,
+        "sender_id": tracker.sender_id,
+        "tracker": tracker_state,
+        "version": rasa.__version__,
+    }
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+        result["domain"] = domain.as_dict()
+    return result
+
+
+def _install(owner: Any, name: str, replacement: Callable[..., Any], flag: str, patch: str) -> None:
+    current = owner.__dict__.get(name)
+    if getattr(current, flag, False):
+        return
+    if current is None or not callable(current):  # cannot happen at the checked versions
+        raise PatchVersionError(f"patch '{patch}': {owner.__name__}.{name} not found")
+    setattr(replacement, flag, True)
+    setattr(owner, name, replacement)
+
+
 def apply(version: Callable[[str], str] = metadata.version) -> bool:
-    """Check every patch's versions (``PatchVersionError`` if one differs), then install this module's patch
-    (idempotent). Returns True once the action-reply validation is patched."""
+    """Check every patch's versions (``PatchVersionError`` if one differs), then install this module's patches
+    (idempotent). Returns True once they are installed."""
     check_versions(version)
     from rasa.core.actions.action import RemoteAction
 
-    current = RemoteAction.__dict__.get("_validate_action_result")
-    if getattr(current, _PATCHED_FLAG, False):
-        return True
-    if current is None or not callable(current):  # cannot happen at the checked versions
-        raise PatchVersionError("patch 'action-reply-validator': RemoteAction._validate_action_result not found")
-    setattr(_validate_action_result, _PATCHED_FLAG, True)
-    RemoteAction._validate_action_result = _validate_action_result
-    logger.debug("Action-server replies are validated with a cached jsonschema validator")
+    _install(RemoteAction, "_validate_action_result", _validate_action_result, _PATCHED_FLAG, "action-reply-validator")
+    _install(RemoteAction, "_action_call_format", _action_call_format, _RECENT_EVENTS_FLAG, "action-call-recent-events")
+    logger.debug("Action-server replies are validated with a cached validator; calls carry the recent events")
     return True

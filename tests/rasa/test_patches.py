@@ -252,3 +252,68 @@ def test_socketio_events_replace_rasas_handlers_and_join_the_room(monkeypatch) -
     # Rasa's handler would raise on a string body and pass a too deep one on: ours answer both.
     reasons = [event["reason"] for event in events[BAD_REQUEST_EVENT]]
     assert reasons == ["the message must be a JSON object", TOO_DEEP_REASON]
+
+
+def conversation(turns: int) -> Any:
+    """A tracker with ``turns`` user messages, each answered, a slot and an active form along the way."""
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.slots import TextSlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("someone", [TextSlot("language", mappings=[{}]), TextSlot("care", mappings=[{}])])
+    tracker.update(SlotSet("language", "fr"))
+    for turn in range(turns):
+        tracker.update(ActionExecuted("action_listen"))
+        tracker.update(UserUttered(f"message {turn}", {"name": "ask", "confidence": 0.9}))
+        tracker.update(ActionExecuted("action_answer_first"))
+        tracker.update(BotUttered(f"answer {turn}", {"custom": {"type": "citation", "id": f"p{turn}"}}))
+    tracker.update(ActiveLoop("cost_form"))
+    tracker.update(SlotSet("care", "gp"))
+    return tracker
+
+
+class Endpoint:
+    def __init__(self, selective: bool) -> None:
+        self.kwargs = {"enable_selective_domain": selective}
+
+
+def test_an_action_call_is_rasas_with_the_events_of_the_last_user_turns() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import EventVerbosity
+
+    tracker = conversation(40)
+    sent = RemoteAction("action_answer_first", Endpoint(True))._action_call_format(tracker, Domain.empty())
+    whole = tracker.current_state(EventVerbosity.ALL)
+    state = sent["tracker"]
+    # Everything but the events is what Rasa sends: slots, latest message, active form, latest action.
+    assert {k: v for k, v in state.items() if k != "events"} == {k: v for k, v in whole.items() if k != "events"}
+    assert state["slots"]["language"] == "fr" and state["active_loop"]["name"] == "cost_form"
+    assert state["latest_message"]["text"] == "message 39"
+    # The events: from the third latest user message on, exactly as Rasa writes them.
+    users = [e["text"] for e in state["events"] if e["event"] == "user"]
+    assert users == ["message 37", "message 38", "message 39"]
+    first = next(i for i, e in enumerate(whole["events"]) if e.get("text") == "message 37")
+    assert state["events"] == whole["events"][first:]
+    assert sent["next_action"] == "action_answer_first" and sent["sender_id"] == "someone" and "domain" not in sent
+    assert len(json.dumps(sent)) < len(json.dumps({**sent, "tracker": whole})) / 8
+
+
+def test_a_short_conversation_is_sent_whole() -> None:
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import EventVerbosity
+
+    tracker = conversation(2)
+    sent = RemoteAction("action_answer_first", Endpoint(True))._action_call_format(tracker, Domain.empty())
+    assert sent["tracker"]["events"] == tracker.current_state(EventVerbosity.ALL)["events"]
+
+
+def test_the_domain_is_sent_as_rasa_decides() -> None:
+    from rasa.shared.core.domain import Domain
+
+    domain = Domain.from_yaml("version: '3.1'\nactions:\n- validate_cost_form\n- action_answer_first\n")
+    tracker = conversation(1)
+    assert "domain" in RemoteAction("action_answer_first", Endpoint(False))._action_call_format(tracker, domain)
+    assert "domain" not in RemoteAction("action_answer_first", Endpoint(True))._action_call_format(tracker, domain)
+    # A form's validation action always gets it (Rasa's rule for selective domains).
+    assert "domain" in RemoteAction("validate_cost_form", Endpoint(True))._action_call_format(tracker, domain)
+    assert RemoteAction._action_call_format is patches._action_call_format
