@@ -23,7 +23,10 @@ logger = logging.getLogger("actions")
 def warm_up() -> None:
     """Load everything a first request needs: the retriever (index, embedding model, lemmatisers), language id."""
     from bot.retrieval import get_retriever
+    from bot.retrieval.embedding import serve_one_thread_per_encoder
     from bot.understanding.language import identify
+
+    serve_one_thread_per_encoder()
 
     # No silent rebuild here: a missing or stale index stops the start-up with a message naming the fix.
     get_retriever(build=False).search("carte vitale", k=1)

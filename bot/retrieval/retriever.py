@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -175,6 +176,10 @@ class Answer:
     closest: bool = False  # given as "the closest I have": just under the threshold (actions/answer_first.py)
 
 
+#: Encodes a question with a second encoder while the calling thread runs the first (``Retriever._query_vectors``).
+_ENCODING_THREADS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="second-encoder")
+
+
 class Retriever:
     def __init__(
         self, index: KnowledgeIndex, encoder: Encoder, tuning: Tuning, extra_encoders: dict[str, Encoder] | None = None
@@ -255,6 +260,16 @@ class Retriever:
                     self._vectors.pop(next(iter(self._vectors)))
                 self._vectors[(short, query)] = vector
         return vector
+
+    def _query_vectors(self, query: str, shorts: list[str]) -> dict[str, np.ndarray]:
+        """The query's vector with each encoder of ``shorts``. Those not remembered are encoded at the same time,
+        one encoder per thread (both engines let go of the GIL while they compute): a question costs the slower
+        encoder's time instead of the sum (docs/benchmarks.md)."""
+        missing = [short for short in shorts if (short, query) not in self._vectors]
+        others = {short: _ENCODING_THREADS.submit(self._query_vector, query, short) for short in missing[1:]}
+        vectors = {short: self._query_vector(query, short) for short in shorts if short not in others}
+        vectors.update({short: future.result() for short, future in others.items()})
+        return {short: vectors[short] for short in shorts}
 
     # --- scoring -------------------------------------------------------------------------------------------------
 
@@ -363,8 +378,8 @@ class Retriever:
             wanted = [short for short in self.encoders if any(self.tuning.for_lang(x).uses(short) for x in languages)]
         else:  # bm25: no encoding, the lexical ranking alone
             wanted = []
-        for short in wanted:
-            dense[short] = self._dense(self._query_vector(query, short), self.encoders[short][1])
+        for short, vector in self._query_vectors(query, wanted).items():
+            dense[short] = self._dense(vector, self.encoders[short][1])
         ranked: list[tuple[int, float]] = []
         for language in languages:
             ranked.extend(self._rank_language(query, language, dense, method, topic))

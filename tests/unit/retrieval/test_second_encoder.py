@@ -156,3 +156,35 @@ def test_without_a_boost_the_topic_changes_nothing(retriever):
     )
     retriever.tuning = flat
     assert retriever.rank(question, "en", topic="carte-vitale") == retriever.rank(question, "en")
+
+
+def test_a_new_question_is_encoded_by_both_encoders_side_by_side_with_the_same_ranking(retriever):
+    import threading
+    import time
+
+    question = "Comment faire quand on a perdu sa carte Vitale à l'étranger ?"
+    threads: dict[str, str] = {}
+    both_running = threading.Barrier(2, timeout=10)  # each encoder waits for the other: one after the other fails
+    patched = []
+    for short, (model, _) in retriever.encoders.items():
+        original = model.encode
+
+        def encode(texts, _short=short, _original=original, **kw):
+            threads[_short] = threading.current_thread().name
+            both_running.wait()
+            return _original(texts, **kw)
+
+        model.encode = encode
+        patched.append((model, original))
+    try:
+        started = time.monotonic()
+        together = retriever.rank(question, "fr")
+    finally:
+        for model, original in patched:
+            model.encode = original
+    assert time.monotonic() - started < 10 and set(threads) == {"", "e5"} and len(set(threads.values())) == 2
+    retriever._vectors.clear()
+    alone = {short: retriever._query_vector(question, short) for short in ("", "e5")}
+    retriever._vectors.clear()
+    retriever._vectors.update({(short, question): vector for short, vector in alone.items()})
+    assert retriever.rank(question, "fr") == together  # the same vectors, the same ranking
