@@ -317,3 +317,104 @@ def test_the_domain_is_sent_as_rasa_decides() -> None:
     # A form's validation action always gets it (Rasa's rule for selective domains).
     assert "domain" in RemoteAction("validate_cost_form", Endpoint(True))._action_call_format(tracker, domain)
     assert RemoteAction._action_call_format is patches._action_call_format
+
+
+def _rasa_applied(tracker: Any) -> list[Any]:
+    """Rasa 3.6.21's own ``applied_events`` (the method the patch replaced), from the first event."""
+    return patches.ORIGINALS["DialogueStateTracker.applied_events"](tracker)
+
+
+def random_event(rng: Any) -> Any:
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionExecutionRejected,
+        ActionReverted,
+        ActiveLoop,
+        BotUttered,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+
+    forms = ["cost_form", "file_form", "enrolment_form"]
+    kind = rng.choices(
+        [
+            "user",
+            "listen",
+            "action",
+            "form",
+            "active",
+            "inactive",
+            "rejected",
+            "bot",
+            "slot",
+            "revert",
+            "unrevert",
+            "session",
+        ],
+        weights=[12, 12, 10, 10, 3, 3, 1, 8, 6, 1, 1, 1],
+    )[0]
+    return {
+        "user": lambda: UserUttered(f"u{rng.random():.3f}", {"name": "inform"}),
+        "listen": lambda: ActionExecuted("action_listen"),
+        "action": lambda: ActionExecuted(rng.choice(["action_answer_first", "action_read_message", "utter_x"])),
+        "form": lambda: ActionExecuted(rng.choice(forms)),
+        "active": lambda: ActiveLoop(rng.choice(forms[:2])),  # enrolment_form may never become a loop name
+        "inactive": lambda: ActiveLoop(None),
+        "rejected": lambda: ActionExecutionRejected(rng.choice(forms)),
+        "bot": lambda: BotUttered("text"),
+        "slot": lambda: SlotSet("care", "gp"),
+        "revert": lambda: ActionReverted(),
+        "unrevert": lambda: UserUtteranceReverted(),
+        "session": lambda: SessionStarted(),
+    }[kind]()
+
+
+def test_applied_events_are_rasas_at_every_step_of_random_conversations() -> None:
+    import random
+
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    assert DialogueStateTracker.applied_events is patches.applied_events
+    rng = random.Random(7)
+    for _ in range(60):
+        tracker = DialogueStateTracker("someone", [])
+        for _ in range(rng.randint(1, 150)):
+            tracker.update(random_event(rng))
+            # Computed on from the previous call (or, after a new form name, from the start): Rasa's list.
+            assert tracker.applied_events() == _rasa_applied(tracker)
+        copy = tracker.copy()  # a copy of the tracker goes on from its own events
+        copy.update(random_event(rng))
+        assert copy.applied_events() == _rasa_applied(copy)
+        assert tracker.applied_events() == _rasa_applied(tracker)
+
+
+def test_applied_events_follow_a_changed_event_list() -> None:
+    from collections import deque
+
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("someone", [])
+    for event in [ActionExecuted("action_listen"), UserUttered("hi"), ActionExecuted("cost_form")]:
+        tracker.update(event)
+    assert tracker.applied_events() == _rasa_applied(tracker)
+    # A form named later changes how its earlier executions count: computed from the start again.
+    tracker.update(ActiveLoop("cost_form"))
+    tracker.update(ActionExecuted("cost_form"))
+    assert tracker.applied_events() == _rasa_applied(tracker)
+    # The event list replaced (same length, other events): not the kept result.
+    tracker.events = deque(
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("other"),
+            ActionExecuted("x"),
+            UserUttered("y"),
+            ActionExecuted("z"),
+        ]
+    )
+    assert tracker.applied_events() == _rasa_applied(tracker)
+    returned = tracker.applied_events()
+    returned.clear()  # a caller changing the returned list changes nothing kept
+    assert tracker.applied_events() == _rasa_applied(tracker) != []
