@@ -134,8 +134,8 @@ def serve_one_thread_per_encoder() -> None:
     """For a server that answers questions (the action server), not for building the index: torch computes on one
     thread, like the e5 engine (``E5_THREADS``), and the two encoders of a question run side by side
     (``Retriever._query_vectors``). On the 2 cores, MiniLM on two threads took 11 ms a question, on one 16 ms, but
-    both encoders one after the other 46–56 ms and side by side 32 ms (2026-12-03, idle); under load, threads of
-    one encoder no longer wait for a core held by the other or by the rasa server."""
+    both encoders one after the other 46–56 ms and side by side 32 ms (2026-12-03, idle). Under load its effect
+    alone was not measured: the 20-user rows of docs/benchmarks.md (3 Dec 19:06) include it with other changes."""
     import torch
 
     torch.set_num_threads(1)
