@@ -188,14 +188,19 @@ PATCHES: tuple[Patch, ...] = (
     ),
     Patch(
         "tracker-store-cache",
-        "rasa_server/tracker_store.py: ForgetfulSQLTrackerStore (retrieve, _as_loaded, _stored_marker)",
-        "SQLTrackerStore.retrieve's result rebuilt from a kept tracker (its latest-session rule copied) and its "
-        "SQLEvent table and session_scope used directly: a Rasa change to either would make the cache differ",
+        "rasa_server/tracker_store.py: ForgetfulSQLTrackerStore (retrieve, save, _as_loaded, _stored_marker, _row)",
+        "SQLTrackerStore.retrieve's result rebuilt from a kept tracker (its latest-session rule copied), its save "
+        "rewritten (the stored-event count taken from the kept tracker, the row built as Rasa builds it) and its "
+        "SQLEvent table, _event_query and session_scope used directly: a Rasa change to either would make the "
+        "cache differ",
         {**RASA, **SQLALCHEMY},
         (
             "tests/rasa/test_tracker_store_cache.py::test_a_kept_tracker_is_the_one_the_database_would_give",
             "tests/rasa/test_tracker_store_cache.py::"
             "test_after_a_new_session_only_that_session_is_kept_and_nothing_is_stored_twice",
+            "tests/rasa/test_tracker_store_cache.py::"
+            "test_a_save_after_a_retrieve_stores_the_new_events_once_without_counting_the_session",
+            "tests/rasa/test_tracker_store_cache.py::test_a_save_after_another_servers_write_stores_what_rasas_store_would",
         ),
     ),
     Patch(

@@ -17,7 +17,10 @@ store keeps the trackers it last saved or loaded (the ``cache_size`` most recent
 the count and highest id of the sender's stored rows; ``retrieve`` asks the database only for those two numbers
 and hands out a copy of the kept tracker when they have not changed. Any write by another process (a second rasa
 server of the scale-out, a deletion, a purge of the conversation) changes them, and the session is read from the
-database as before. ``cache_size: 0`` turns this off.
+database as before. ``cache_size: 0`` turns this off. A save after such a retrieve also knows from the kept tracker how
+many events are already stored (Rasa's save counts them with a query over the latest session at every message): it
+checks the same two numbers in the saving transaction, adds the new events, and keeps the tracker with the numbers
+it worked out, so a message costs the store two small queries and the inserts.
 
 Configured in endpoints.yml (``type: rasa_server.tracker_store.ForgetfulSQLTrackerStore``), with the same keys as
 Rasa's ``SQL`` store plus ``retention_days`` (if absent, the environment's ``TRACKER_RETENTION_DAYS``) and
@@ -27,6 +30,8 @@ Rasa's ``SQL`` store plus ``retention_days`` (if absent, the environment's ``TRA
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import logging
 import threading
 import time
@@ -37,6 +42,7 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import aliased
 
 # RetentionSettingError is raised (and re-exported) here for endpoints.yml's retention_days as for the variable.
@@ -121,9 +127,55 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
             # The sender id is a pseudonymous key, but not needed in the log either.
             logger.info("deleted a conversation on the user's request (%d stored events)", deleted)
             return
-        self._forget(tracker.sender_id)  # if the save fails half-way, the next retrieve reads the database
-        await super().save(tracker)
-        self._remember(tracker)
+        with self._cache_lock:  # if the save fails half-way, the next retrieve reads the database
+            entry = self._cache.pop(tracker.sender_id, None)
+        await self.stream_events(tracker)  # as Rasa's save (a no-op without an event broker)
+        with self.session_scope() as session:
+            marker = self._stored_marker(tracker.sender_id, session) if entry is not None else None
+            stored = self._stored_in_session(tracker, entry, marker)
+            stale = entry is not None and stored is None  # someone else wrote this conversation since it was kept
+            if stored is None:  # Rasa's own count (latest session)
+                stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+                marker = None
+            rows = [self._row(tracker.sender_id, event) for event in itertools.islice(tracker.events, stored, None)]
+            session.add_all(rows)
+            session.flush()  # gives the rows their ids before the commit (reading them after it would query again)
+            new_marker = None
+            if marker is not None:
+                new_marker = (marker[0] + len(rows), max([marker[1] or 0, *(row.id for row in rows)]) or None)
+            session.commit()
+        logger.debug("conversation stored (%d new events)", len(rows))
+        if not stale:  # after a concurrent write the database may hold other events than ``tracker``: read it next
+            self._remember(tracker, new_marker)
+
+    def _stored_in_session(
+        self,
+        tracker: DialogueStateTracker,
+        entry: tuple[tuple[int, int | None], DialogueStateTracker] | None,
+        marker: tuple[int, int | None] | None,
+    ) -> int | None:
+        """How many of ``tracker``'s events are already stored, known without counting them in the database: the
+        kept tracker's, when the database holds exactly what it was kept from (``marker``, read in the saving
+        transaction) and ``tracker`` goes on from its events (the same objects: the retrieve's copy shares them).
+        That is the number Rasa's save counts with a query over the latest session; None when not known."""
+        if entry is None or marker is None or entry[0] != marker:
+            return None
+        kept = entry[1].events
+        if len(kept) > len(tracker.events) or any(a is not b for a, b in zip(kept, tracker.events, strict=False)):
+            return None
+        return len(kept)
+
+    def _row(self, sender_id: str, event: Any) -> Any:
+        """The database row of one event, exactly as Rasa 3.6.21's ``SQLTrackerStore.save`` builds it."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         self._purge_if_due()
@@ -139,20 +191,26 @@ class ForgetfulSQLTrackerStore(SQLTrackerStore):
         self._purge_if_due()
         return self._unless_expired(await super().retrieve_full_tracker(conversation_id))
 
-    def _stored_marker(self, sender_id: str) -> tuple[int, int | None]:
-        """(rows stored, highest row id) of ``sender_id``: one indexed query; any write changes it."""
-        with self.session_scope() as session:
-            count, highest = (
-                session.query(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id))
-                .filter(self.SQLEvent.sender_id == sender_id)
-                .one()
-            )
+    def _stored_marker(self, sender_id: str, session: Any = None) -> tuple[int, int | None]:
+        """(rows stored, highest row id) of ``sender_id``: one indexed query; any write changes it. In ``session``
+        when given (the saving transaction), else in a session of its own."""
+        if session is None:
+            with self.session_scope() as own:
+                return self._stored_marker(sender_id, own)
+        count, highest = (
+            session.query(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id))
+            .filter(self.SQLEvent.sender_id == sender_id)
+            .one()
+        )
         return int(count), highest
 
-    def _remember(self, tracker: DialogueStateTracker) -> None:
+    def _remember(self, tracker: DialogueStateTracker, marker: tuple[int, int | None] | None = None) -> None:
+        """Keep ``tracker`` with the marker of what is stored: ``marker`` when the save worked it out (the rows it
+        found plus the rows it added, the highest id among them; a write by anyone else in between makes it differ
+        from the database, so the next retrieve reads the database), else read now."""
         if not self.cache_size or self.domain is None:
             return
-        entry = (self._stored_marker(tracker.sender_id), self._as_loaded(tracker))
+        entry = (marker or self._stored_marker(tracker.sender_id), self._as_loaded(tracker))
         with self._cache_lock:
             self._cache[tracker.sender_id] = entry
             self._cache.move_to_end(tracker.sender_id)

@@ -18,6 +18,7 @@ from test_tracker_store_retention import (  # noqa: F401  (fixtures: make_store,
     postgres,
     session,
     stored_rows,
+    stored_texts,
     tracker,
     turn,
 )
@@ -70,6 +71,60 @@ def test_a_turn_saved_by_another_server_is_part_of_the_conversation(make_store):
         resumed = await here.retrieve("bob")
         assert resumed.latest_message.text == "what is a mutuelle"
         assert [e.text for e in resumed.events if isinstance(e, UserUttered)] == ["hello", "what is a mutuelle"]
+
+    asyncio.run(scenario())
+
+
+def test_a_save_after_a_retrieve_stores_the_new_events_once_without_counting_the_session(make_store, monkeypatch):
+    """The save knows from the kept tracker how many events are stored (Rasa counts them with a query over the
+    latest session at every message); what ends in the database is the same."""
+
+    async def scenario():
+        store, reader = make_store(retention_days=0), make_store(retention_days=0, cache_size=0)
+        now = time.time()
+        await store.save(tracker("frank", session(now - 60, "hello")))
+        counts = []
+        original = ForgetfulSQLTrackerStore._event_query
+        monkeypatch.setattr(
+            ForgetfulSQLTrackerStore, "_event_query", lambda self, *a, **k: counts.append(1) or original(self, *a, **k)
+        )
+        for number, text in enumerate(["what is a mutuelle", "and the CSS?", "thanks"]):
+            live = await store.retrieve("frank")
+            for event in turn(text, now - 50 + number):
+                live.update(event)
+            await store.save(live)
+        assert counts == []
+        monkeypatch.setattr(ForgetfulSQLTrackerStore, "_event_query", original)
+        assert stored_rows(store, "frank") == len(session(now - 60, "hello")) + 3 * len(turn("x", now))
+        assert snapshot(await store.retrieve("frank")) == snapshot(await reader.retrieve("frank"))
+
+    asyncio.run(scenario())
+
+
+def test_a_save_after_another_servers_write_stores_what_rasas_store_would(make_store):
+    """Two servers answered the same conversation without a lock: the kept tracker is stale, so the save counts as
+    Rasa's store does — the same rows as two stores that keep nothing."""
+
+    async def run(cache_size):
+        here, there = make_store(retention_days=0, cache_size=cache_size), make_store(retention_days=0)
+        sender = f"gina-{cache_size}"
+        now = time.time()
+        await here.save(tracker(sender, session(now - 60, "hello")))
+        mine = await here.retrieve(sender)
+        theirs = await there.retrieve(sender)
+        for event in turn("written elsewhere", now - 40):
+            theirs.update(event)
+        await there.save(theirs)
+        for event in turn("written here", now - 30):
+            mine.update(event)
+        await here.save(mine)
+        return stored_texts(here, sender), stored_rows(here, sender), snapshot(await here.retrieve(sender))
+
+    async def scenario():
+        cached, uncached = await run(256), await run(0)
+        assert cached[:2] == uncached[:2]
+        fresh = make_store(retention_days=0, cache_size=0)
+        assert cached[2] == snapshot(await fresh.retrieve("gina-256"))
 
     asyncio.run(scenario())
 
