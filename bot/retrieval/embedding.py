@@ -138,8 +138,8 @@ def serve_one_thread_per_encoder() -> None:
     alone was not measured: the 20-user rows of docs/benchmarks.md (3 Dec 19:06) include it with other changes.
 
     numpy's BLAS (OpenBLAS) computes on one thread too: the scores are small matrix products, and after each one
-    OpenBLAS's second thread kept spinning for work — 40–60 ms of CPU per message taken from the rasa server's core
-    (per-thread CPU of the action server, 4 Dec), for nothing."""
+    OpenBLAS's second thread kept spinning for work: 52–61 ms of CPU per message at one user, 14 ms after, taken
+    from the rasa server's core (per-thread CPU of the action server, 4 Dec), for nothing."""
     import torch
     from threadpoolctl import threadpool_limits
 

@@ -103,7 +103,7 @@ def test_a_save_after_a_retrieve_stores_the_new_events_once_without_counting_the
 
 def test_a_save_after_another_servers_write_stores_what_rasas_store_would(make_store):
     """Two servers answered the same conversation without a lock: the kept tracker is stale, so the save counts as
-    Rasa's store does — the same rows as two stores that keep nothing."""
+    Rasa's store does — the same rows as when this server keeps nothing."""
 
     async def run(cache_size):
         here, there = make_store(retention_days=0, cache_size=cache_size), make_store(retention_days=0)

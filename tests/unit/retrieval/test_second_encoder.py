@@ -188,3 +188,23 @@ def test_a_new_question_is_encoded_by_both_encoders_side_by_side_with_the_same_r
     retriever._vectors.clear()
     retriever._vectors.update({(short, question): vector for short, vector in alone.items()})
     assert retriever.rank(question, "fr") == together  # the same vectors, the same ranking
+
+
+def test_the_action_server_computes_on_one_thread_per_encoder_and_blas():
+    """An answering process must not leave a second BLAS or torch thread spinning on the core the rasa server needs
+    (the action server spent 52-61 ms of CPU per message so before 4 Dec)."""
+    import torch
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from bot.retrieval.embedding import serve_one_thread_per_encoder
+
+    torch_threads = torch.get_num_threads()
+    blas = {info["internal_api"]: info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+    try:
+        serve_one_thread_per_encoder()
+        assert torch.get_num_threads() == 1
+        assert blas, "numpy's BLAS should be visible to threadpoolctl"
+        assert all(info["num_threads"] == 1 for info in threadpool_info() if info["user_api"] == "blas")
+    finally:  # the rest of the test session keeps its threads
+        torch.set_num_threads(torch_threads)
+        threadpool_limits(limits=max(blas.values(), default=1), user_api="blas")
